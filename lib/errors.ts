@@ -1,0 +1,114 @@
+/**
+ * Maelstrom's error codes and the typed {@linkcode RpcError} that carries them.
+ *
+ * A *definite* error means the request certainly did not take effect; an indefinite one (timeout,
+ * crash, or any user code of 1000 and up) means it may or may not have.
+ *
+ * @module
+ */
+
+/** Maelstrom's reserved error codes, by name. */
+export const ErrorCode = {
+  Timeout: 0,
+  NodeNotFound: 1,
+  NotSupported: 10,
+  TemporarilyUnavailable: 11,
+  MalformedRequest: 12,
+  Crash: 13,
+  Abort: 14,
+  KeyDoesNotExist: 20,
+  KeyAlreadyExists: 21,
+  PreconditionFailed: 22,
+  TxnConflict: 30,
+} as const;
+
+/** One of the reserved codes, or any user code (1000 and up). */
+export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode] | number;
+
+/** The error table: each reserved code's wire name and whether it is definite. */
+export const ERROR_TABLE: ReadonlyMap<number, { name: string; definite: boolean }> = new Map([
+  [0, { name: "timeout", definite: false }],
+  [1, { name: "node-not-found", definite: true }],
+  [10, { name: "not-supported", definite: true }],
+  [11, { name: "temporarily-unavailable", definite: true }],
+  [12, { name: "malformed-request", definite: true }],
+  [13, { name: "crash", definite: false }],
+  [14, { name: "abort", definite: true }],
+  [20, { name: "key-does-not-exist", definite: true }],
+  [21, { name: "key-already-exists", definite: true }],
+  [22, { name: "precondition-failed", definite: true }],
+  [30, { name: "txn-conflict", definite: true }],
+]);
+
+/** The wire name of a code (`"unknown"` for codes outside the table).
+ *
+ * @example
+ * ```ts
+ * import { errorName } from "./errors.ts";
+ * errorName(22); // "precondition-failed"
+ * ```
+ */
+export function errorName(code: number): string {
+  return ERROR_TABLE.get(code)?.name ?? "unknown";
+}
+
+/** Whether a code means the request certainly did not happen. Unknown codes are indefinite.
+ *
+ * @example
+ * ```ts
+ * import { isDefinite } from "./errors.ts";
+ * isDefinite(20); // true
+ * isDefinite(0); // false
+ * ```
+ */
+export function isDefinite(code: number): boolean {
+  return ERROR_TABLE.get(code)?.definite ?? false;
+}
+
+/** An error with a Maelstrom code. Throw it from a handler to reply with
+ * `{"type":"error","code":...,"text":...}`; `rpc()` rejects with it when the reply is an error or
+ * never comes (code 0).
+ *
+ * @example
+ * ```ts
+ * import { ErrorCode, RpcError } from "./errors.ts";
+ * const err = new RpcError(ErrorCode.KeyDoesNotExist, "Key \"x\" does not exist");
+ * err.definite; // true
+ * err.toBody(); // { type: "error", code: 20, text: "Key \"x\" does not exist" }
+ * ```
+ */
+export class RpcError extends Error {
+  /** The Maelstrom error code. */
+  readonly code: number;
+  /** Any extra fields of the error body. */
+  readonly extra: Record<string, unknown>;
+
+  constructor(code: number, text?: string, extra: Record<string, unknown> = {}) {
+    super(text ?? errorName(code));
+    this.name = "RpcError";
+    this.code = code;
+    this.extra = extra;
+  }
+
+  /** Whether the failed request certainly did not take effect. */
+  get definite(): boolean {
+    return isDefinite(this.code);
+  }
+
+  /** The error's wire name, such as `"key-does-not-exist"`. */
+  get codeName(): string {
+    return errorName(this.code);
+  }
+
+  /** The body of an `error` message for this error (without `in_reply_to`). */
+  toBody(): { type: "error"; code: number; text: string } & Record<string, unknown> {
+    return { ...this.extra, type: "error", code: this.code, text: this.message };
+  }
+
+  /** Builds the error from an `error` reply body. */
+  static fromBody(body: Record<string, unknown>): RpcError {
+    const code = typeof body.code === "number" ? body.code : 13;
+    const text = typeof body.text === "string" ? body.text : undefined;
+    return new RpcError(code, text);
+  }
+}
