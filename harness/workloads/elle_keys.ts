@@ -1,0 +1,78 @@
+/**
+ * Elle's key window, shared by the txn-rw-register and kafka generators: a window of `keyCount`
+ * active keys, newer keys favoured exponentially, each key written with 1, 2, ... up to
+ * `maxWritesPerKey`, then retired for a fresh key. Written values are therefore unique per key.
+ *
+ * @module
+ */
+import type { Rng } from "../types.ts";
+
+/** One micro-op drawn from the window: a read of `key`, or a write of `value` to `key`. */
+export type Mop = { kind: "r"; key: number } | { kind: "w"; key: number; value: number };
+
+/** Draws micro-ops the way Elle's `wr-txns` / `append-txns` do.
+ *
+ * @example
+ * ```ts
+ * import { KeyWindow } from "./elle_keys.ts";
+ * import { createRng } from "../rng.ts";
+ * const w = new KeyWindow({ keyCount: 3, maxWritesPerKey: 2 }, createRng(1));
+ * w.nextMop(); // e.g. { kind: "w", key: 2, value: 1 }
+ * ```
+ */
+export class KeyWindow {
+  #active: number[];
+  #writes = new Map<number, number>();
+  #maxWrites: number;
+  #rng: Rng;
+  #weights: number[];
+
+  constructor(opts: { keyCount?: number; maxWritesPerKey: number }, rng: Rng) {
+    const count = opts.keyCount ?? 10;
+    this.#active = Array.from({ length: count }, (_, i) => i);
+    this.#maxWrites = opts.maxWritesPerKey;
+    this.#rng = rng;
+    // Slot i is chosen with probability 2^(i+1) / (2^(count+1) - 2): the newest slot is the most
+    // likely, so keys retire and fresh ones appear throughout a run.
+    this.#weights = this.#active.map((i) => 2 ** (i + 1));
+  }
+
+  /** The keys currently in the window, oldest slot first. */
+  get activeKeys(): readonly number[] {
+    return this.#active;
+  }
+
+  /** Picks a slot with the exponential distribution and returns its key. */
+  pickKey(): number {
+    const total = this.#weights.reduce((a, b) => a + b, 0);
+    let x = this.#rng.next() * total;
+    for (let i = 0; i < this.#weights.length; i++) {
+      x -= this.#weights[i];
+      if (x < 0) return this.#active[i];
+    }
+    return this.#active[this.#active.length - 1];
+  }
+
+  /** A read or a write (50/50). A write to a key that has used up its values retires that key
+   * (replaced by the highest active key + 1) and the draw is repeated. */
+  nextMop(): Mop {
+    for (;;) {
+      const kind = this.#rng.next() < 0.5 ? "r" : "w";
+      const key = this.pickKey();
+      if (kind === "r") return { kind, key };
+      const value = (this.#writes.get(key) ?? 0) + 1;
+      if (value > this.#maxWrites) {
+        this.#retire(key);
+        continue;
+      }
+      this.#writes.set(key, value);
+      return { kind, key, value };
+    }
+  }
+
+  #retire(key: number): void {
+    const slot = this.#active.indexOf(key);
+    const fresh = Math.max(...this.#active) + 1;
+    this.#active[slot] = fresh;
+  }
+}
