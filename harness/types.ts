@@ -230,3 +230,22 @@ export class MalformedReply extends Error {
     this.name = "MalformedReply";
   }
 }
+
+/** A Maelstrom service (`lin-kv`, `seq-kv`, `lww-kv`, `lin-tso`): it handles one request at a
+ * time. The network delivers requests to it and sends its reply back with the usual latency.
+ *
+ * @example
+ * ```ts ignore
+ * import type { Service } from "./types.ts";
+ * declare const kv: Service;
+ * kv.handle("n0", { type: "read", key: "x", msg_id: 1 });
+ * // { type: "error", code: 20, text: "key does not exist" }
+ * ```
+ */
+export interface Service {
+  /** The service's node id, such as `"seq-kv"`. */
+  readonly id: string;
+  /** Handles one request from node `src` and returns the reply body without `in_reply_to` (the
+   * network adds it), or `undefined` to send no reply (an unknown request type, as Maelstrom). */
+  handle(src: string, body: Record<string, unknown>): Record<string, unknown> | undefined;
+}
