@@ -105,10 +105,45 @@ export class RpcError extends Error {
     return { ...this.extra, type: "error", code: this.code, text: this.message };
   }
 
-  /** Builds the error from an `error` reply body. */
+  /** Builds the error from an `error` reply body: codes 20 and 22 become
+   * {@linkcode KeyDoesNotExist} and {@linkcode PreconditionFailed}, so callers can tell them apart
+   * with `instanceof`. */
   static fromBody(body: Record<string, unknown>): RpcError {
-    const code = typeof body.code === "number" ? body.code : 13;
+    const code = typeof body.code === "number" ? body.code : ErrorCode.Crash;
     const text = typeof body.text === "string" ? body.text : undefined;
+    if (code === ErrorCode.KeyDoesNotExist) return new KeyDoesNotExist(text);
+    if (code === ErrorCode.PreconditionFailed) return new PreconditionFailed(text);
     return new RpcError(code, text);
+  }
+}
+
+/** Code 20: a KV read or cas named a key that does not exist.
+ *
+ * @example
+ * ```ts
+ * import { KeyDoesNotExist, RpcError } from "./errors.ts";
+ * const err: RpcError = RpcError.fromBody({ type: "error", code: 20 });
+ * err instanceof KeyDoesNotExist; // true
+ * ```
+ */
+export class KeyDoesNotExist extends RpcError {
+  constructor(text = "key does not exist") {
+    super(ErrorCode.KeyDoesNotExist, text);
+    this.name = "KeyDoesNotExist";
+  }
+}
+
+/** Code 22: a KV cas found a value other than its `from`.
+ *
+ * @example
+ * ```ts
+ * import { PreconditionFailed, RpcError } from "./errors.ts";
+ * RpcError.fromBody({ type: "error", code: 22 }) instanceof PreconditionFailed; // true
+ * ```
+ */
+export class PreconditionFailed extends RpcError {
+  constructor(text = "precondition failed") {
+    super(ErrorCode.PreconditionFailed, text);
+    this.name = "PreconditionFailed";
   }
 }

@@ -1,0 +1,53 @@
+/**
+ * # Challenge 1: Echo
+ *
+ * **Problem.** Maelstrom sends `{"type": "echo", "echo": X}` and expects `{"type": "echo_ok",
+ * "echo": X}` back. It is the "hello world" of the series: it shows the shape of every node that
+ * follows (https://fly.io/dist-sys/1/).
+ *
+ * **Key idea.** A node is a loop over stdin: one JSON message per line in, one per line out. The
+ * `lib/` runtime owns that loop, answers `init` for us, and turns a handler's return value into a
+ * reply that carries `in_reply_to`. All we write is the handler.
+ *
+ * **Run it.**
+ * ```sh
+ * deno task test:echo
+ * # the fly.io command, against our harness or a real Maelstrom:
+ * maelstrom test -w echo --bin launchers/echo --node-count 1 --time-limit 10
+ * ```
+ *
+ * @module
+ */
+import { Node, type NodeOptions } from "../lib/mod.ts";
+
+// ## Messages
+//
+// The one request this node receives, spelled exactly as on the wire. (`init` is handled by the
+// runtime.) The reply, `echo_ok`, is just the request with a new type.
+export type Message = { type: "echo"; echo: unknown };
+
+/** Builds the echo node. The harness's simulator calls this with its own transport and clock;
+ * run as a program, the node talks over stdin and stdout. */
+export function createNode(options?: NodeOptions): Node<Message> {
+  const node = new Node<Message>(options);
+
+  // ## Handlers
+  //
+  // Returning a body replies with it. The runtime adds `msg_id` and `in_reply_to`, so the client
+  // can match the answer to its request.
+  node.on("echo", (msg) => ({ type: "echo_ok", echo: msg.body.echo }));
+
+  return node;
+}
+
+if (import.meta.main) await createNode().run();
+
+// ## What you should see
+//
+// `deno task test:echo` runs the fly.io command line (1 node, 10 s at 5 ops/s) and ends with:
+//
+//     echo   valid   ~50 ops, 0 failed, msgs/op 2.0 (all) 0.0 (servers)
+//     Everything looks good! ヽ(‘ー`)ノ
+//
+// Every operation costs exactly two messages, the request and the reply, and none travel between
+// servers.

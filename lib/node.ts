@@ -1,0 +1,464 @@
+/**
+ * The node runtime every challenge is built on: it reads Maelstrom's line-delimited JSON, answers
+ * `init`, dispatches requests to handlers, matches RPC replies, and keeps timers and randomness
+ * behind an injectable clock so the same node can run in virtual time.
+ *
+ * The surface mirrors Maelstrom's Go library: {@linkcode Node.on}, {@linkcode Node.reply},
+ * {@linkcode Node.send}, {@linkcode Node.rpc} and {@linkcode Node.run}.
+ *
+ * @module
+ */
+import { z } from "zod";
+import type { Logger } from "@logtape/logtape";
+import { ErrorCode, RpcError } from "./errors.ts";
+import { configureLogging, logger } from "./log.ts";
+import {
+  type Clock,
+  realClock,
+  StdioTransport,
+  type TimerHandle,
+  type Transport,
+} from "./transport.ts";
+
+/** Fields Maelstrom adds to every body. */
+export interface BodyMeta {
+  msg_id?: number;
+  in_reply_to?: number;
+}
+
+/** Any message body: a `type` and whatever else. */
+export type AnyBody = { type: string; [key: string]: unknown };
+
+/** A message as it travels on the wire.
+ *
+ * @example
+ * ```ts
+ * import type { Message } from "./node.ts";
+ * const msg: Message<{ type: "echo"; echo: string }> = {
+ *   src: "c1",
+ *   dest: "n0",
+ *   body: { type: "echo", echo: "hi", msg_id: 1 },
+ * };
+ * ```
+ */
+export interface Message<B extends { type: string } = AnyBody> {
+  id?: number;
+  src: string;
+  dest: string;
+  body: B & BodyMeta;
+}
+
+/** The body type of message `T` in the union `M` (or `M` itself when `M` is not a union of
+ * literal types). */
+export type BodyOf<M extends { type: string }, T extends string> = [Extract<M, { type: T }>] extends
+  [never] ? M : Extract<M, { type: T }>;
+
+/** A request handler. Return a body to reply with it, or nothing when the handler replies itself
+ * (or sends no reply, as for gossip). Throw {@linkcode RpcError} to reply with an error. */
+export type Handler<B extends { type: string }> = (
+  msg: Message<B>,
+) => AnyBody | void | Promise<AnyBody | void>;
+
+/** Options for {@linkcode Node}: leave them out to use stdin/stdout, real time and
+ * `Math.random`. */
+export interface NodeOptions {
+  transport?: Transport;
+  clock?: Clock;
+  /** A source of floats in [0, 1). */
+  random?: () => number;
+}
+
+/** Options of one {@linkcode Node.rpc}. */
+export interface RpcOptions {
+  /** How long to wait for the reply before rejecting with code 0 (timeout). Default 1000 ms. */
+  timeoutMs?: number;
+}
+
+/** The default RPC timeout: long enough for a round trip at Maelstrom's usual latencies, short
+ * enough that a retry loop notices a partition quickly. */
+export const DEFAULT_RPC_TIMEOUT_MS = 1000;
+
+const envelopeSchema = z.object({
+  id: z.number().int().optional(),
+  src: z.string(),
+  dest: z.string(),
+  body: z.looseObject({
+    type: z.string(),
+    msg_id: z.number().int().optional(),
+    in_reply_to: z.number().int().optional(),
+  }),
+});
+
+const initSchema = z.looseObject({
+  type: z.literal("init"),
+  node_id: z.string(),
+  node_ids: z.array(z.string()),
+});
+
+interface Pending {
+  resolve: (body: AnyBody & BodyMeta) => void;
+  reject: (err: RpcError) => void;
+  timer: TimerHandle;
+}
+
+interface HandlerEntry {
+  handler: Handler<AnyBody>;
+  schema?: z.ZodType;
+}
+
+/** The longest piece of an offending input line quoted in a log record. */
+const QUOTE_LIMIT = 300;
+
+/** A Maelstrom node. `M` is the union of message bodies it receives, spelled as on the wire, so
+ * handlers see typed bodies.
+ *
+ * @example
+ * ```ts
+ * import { Node } from "./node.ts";
+ * import { MemoryTransport } from "./transport.ts";
+ *
+ * type Msg = { type: "echo"; echo: unknown };
+ * const transport = new MemoryTransport();
+ * const node = new Node<Msg>({ transport });
+ * node.on("echo", (msg) => ({ type: "echo_ok", echo: msg.body.echo }));
+ * const done = node.run();
+ * transport.deliver(JSON.stringify({
+ *   src: "c0", dest: "n0", body: { type: "init", msg_id: 1, node_id: "n0", node_ids: ["n0"] },
+ * }));
+ * transport.deliver(JSON.stringify({
+ *   src: "c1", dest: "n0", body: { type: "echo", msg_id: 1, echo: "hi" },
+ * }));
+ * transport.end();
+ * await done;
+ * transport.output.length; // 2: init_ok and echo_ok
+ * ```
+ */
+export class Node<M extends { type: string } = AnyBody> {
+  #id = "";
+  #nodeIds: string[] = [];
+  #transport: Transport;
+  #clock: Clock;
+  #random: () => number;
+  #handlers = new Map<string, HandlerEntry>();
+  #pending = new Map<number, Pending>();
+  #nextMsgId = 1;
+  #timers = new Set<TimerHandle>();
+  #tasks: { intervalMs: number; fn: () => unknown; cancelled: boolean }[] = [];
+  #initialized = false;
+  #closed = false;
+  #log: Logger = logger(["node"]);
+
+  constructor(options: NodeOptions = {}) {
+    this.#transport = options.transport ?? new StdioTransport();
+    this.#clock = options.clock ?? realClock;
+    this.#random = options.random ?? Math.random;
+  }
+
+  /** This node's id, such as `"n0"` (empty until `init`). */
+  get id(): string {
+    return this.#id;
+  }
+
+  /** Every node id in the cluster, this one included, in Maelstrom's order. */
+  get nodeIds(): readonly string[] {
+    return this.#nodeIds;
+  }
+
+  /** Every node id but this one. */
+  get peers(): string[] {
+    return this.#nodeIds.filter((n) => n !== this.#id);
+  }
+
+  /** The node's logger (stderr; records carry the node id). */
+  get log(): Logger {
+    return this.#log;
+  }
+
+  /** Registers the handler for requests of `type`. An optional zod `schema` checks the body
+   * first; a body that fails it is answered with error 12 (malformed-request). A handler for
+   * `init` runs after the node learned its id and before `init_ok` goes out.
+   *
+   * @example
+   * ```ts
+   * import { Node } from "./node.ts";
+   * import { MemoryTransport } from "./transport.ts";
+   * const node = new Node<{ type: "generate" }>({ transport: new MemoryTransport() });
+   * let next = 0;
+   * node.on("generate", () => ({ type: "generate_ok", id: `${node.id}-${next++}` }));
+   * ```
+   */
+  on<T extends M["type"] | "init">(
+    type: T,
+    handler: Handler<BodyOf<M, T>>,
+    schema?: z.ZodType,
+  ): this {
+    this.#handlers.set(type, { handler: handler as Handler<AnyBody>, schema });
+    return this;
+  }
+
+  /** Sends a message that expects no reply. */
+  send(dest: string, body: AnyBody): void {
+    this.#write(dest, { ...body, msg_id: this.#nextMsgId++ });
+  }
+
+  /** Replies to `request` with `body`, setting `in_reply_to`. */
+  reply(request: Message<{ type: string }>, body: AnyBody): void {
+    this.#write(request.src, {
+      ...body,
+      msg_id: this.#nextMsgId++,
+      in_reply_to: request.body.msg_id,
+    });
+  }
+
+  /** Sends a request and resolves with the reply body. Rejects with {@linkcode RpcError} when
+   * the reply is an `error` (codes 20 and 22 as their own subclasses), and with code 0 when no
+   * reply arrives within `timeoutMs`; a reply that comes later is dropped.
+   *
+   * @example
+   * ```ts ignore
+   * const reply = await node.rpc("lin-kv", { type: "read", key: "x" }, { timeoutMs: 500 });
+   * ```
+   */
+  rpc(dest: string, body: AnyBody, options: RpcOptions = {}): Promise<AnyBody & BodyMeta> {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
+    const msgId = this.#nextMsgId++;
+    return new Promise((resolve, reject) => {
+      const timer = this.#clock.setTimeout(() => {
+        this.#pending.delete(msgId);
+        reject(
+          new RpcError(
+            ErrorCode.Timeout,
+            `RPC "${body.type}" to "${dest}" got no reply within ${timeoutMs} ms`,
+          ),
+        );
+      }, timeoutMs);
+      this.#pending.set(msgId, { resolve, reject, timer });
+      this.#write(dest, { ...body, msg_id: msgId });
+    });
+  }
+
+  /** Runs `fn` every `intervalMs` once the node is initialised. Runs never overlap: the next one
+   * is scheduled when the previous one (and its promise) has finished. A throw is logged and the
+   * task keeps running. Returns a function that stops the task. */
+  every(intervalMs: number, fn: () => unknown): () => void {
+    const task = { intervalMs, fn, cancelled: false };
+    this.#tasks.push(task);
+    if (this.#initialized) this.#schedule(task);
+    return () => (task.cancelled = true);
+  }
+
+  /** Resolves after `ms` milliseconds of the node's clock. */
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = this.#clock.setTimeout(() => {
+        this.#timers.delete(timer);
+        resolve();
+      }, ms);
+      this.#timers.add(timer);
+    });
+  }
+
+  /** A float in [0, 1) from the node's random source. */
+  random(): number {
+    return this.#random();
+  }
+
+  /** Milliseconds on the node's clock. */
+  now(): number {
+    return this.#clock.now();
+  }
+
+  /** Serves until the input ends, then stops timers and flushes the output. */
+  async run(): Promise<void> {
+    configureLogging();
+    await this.#transport.start((line) => this.handle(line));
+    this.close();
+    await this.#transport.flush();
+  }
+
+  /** Stops every timer and background task; pending RPCs are abandoned. */
+  close(): void {
+    this.#closed = true;
+    for (const t of this.#timers) this.#clock.clearTimeout(t);
+    this.#timers.clear();
+    for (const p of this.#pending.values()) this.#clock.clearTimeout(p.timer);
+    this.#pending.clear();
+    for (const task of this.#tasks) task.cancelled = true;
+  }
+
+  /** Processes one input line. A line that is not a well-formed message is logged with its text,
+   * and the node carries on. */
+  handle(line: string): void {
+    if (line.trim() === "") return;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch (err) {
+      this.#log.error("Ignoring a line that is not JSON ({reason}): {line}", {
+        reason: (err as Error).message,
+        line: quote(line),
+      });
+      return;
+    }
+    const parsed = envelopeSchema.safeParse(raw);
+    if (!parsed.success) {
+      this.#log.error("Ignoring a message that is not a Maelstrom envelope ({reason}): {line}", {
+        reason: z.prettifyError(parsed.error).replaceAll("\n", " "),
+        line: quote(line),
+      });
+      return;
+    }
+    this.#dispatch(parsed.data as Message);
+  }
+
+  #dispatch(msg: Message): void {
+    const body = msg.body;
+    if (body.in_reply_to !== undefined) {
+      const pending = this.#pending.get(body.in_reply_to);
+      // A reply nobody waits for (it came after its timeout, or answered a `send`) is dropped.
+      if (!pending) return;
+      this.#pending.delete(body.in_reply_to);
+      this.#clock.clearTimeout(pending.timer);
+      if (body.type === "error") pending.reject(RpcError.fromBody(body));
+      else pending.resolve(body);
+      return;
+    }
+    if (body.type === "init") {
+      this.#init(msg);
+      return;
+    }
+    const entry = this.#handlers.get(body.type);
+    if (!entry) {
+      this.#replyError(
+        msg,
+        new RpcError(ErrorCode.NotSupported, `Message type "${body.type}" is not supported`),
+      );
+      return;
+    }
+    if (entry.schema) {
+      const checked = entry.schema.safeParse(body);
+      if (!checked.success) {
+        const reason = z.prettifyError(checked.error).replaceAll("\n", " ");
+        this.#log.error("Malformed {type} request from {src}: {reason}", {
+          type: body.type,
+          src: msg.src,
+          reason,
+        });
+        this.#replyError(
+          msg,
+          new RpcError(ErrorCode.MalformedRequest, `Malformed "${body.type}" request: ${reason}`),
+        );
+        return;
+      }
+    }
+    this.#invoke(entry.handler, msg);
+  }
+
+  #invoke(handler: Handler<AnyBody>, msg: Message): void {
+    let result;
+    try {
+      result = handler(msg);
+    } catch (err) {
+      this.#handlerFailed(msg, err);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (body) => body && this.reply(msg, body),
+        (err) => this.#handlerFailed(msg, err),
+      );
+    } else if (result) {
+      this.reply(msg, result);
+    }
+  }
+
+  #handlerFailed(msg: Message, err: unknown): void {
+    if (err instanceof RpcError) {
+      this.#replyError(msg, err);
+      return;
+    }
+    this.#log.error("Handler for {type} from {src} crashed: {stack}", {
+      type: msg.body.type,
+      src: msg.src,
+      stack: err instanceof Error ? err.stack : String(err),
+    });
+    const text = err instanceof Error ? err.message : String(err);
+    this.#replyError(
+      msg,
+      new RpcError(ErrorCode.Crash, `Handler for "${msg.body.type}" crashed: ${text}`),
+    );
+  }
+
+  #replyError(msg: Message, err: RpcError): void {
+    if (msg.body.msg_id === undefined) {
+      this.#log.warn(
+        "Cannot answer {type} from {src} with error {code} ({text}): it has no msg_id",
+        {
+          type: msg.body.type,
+          src: msg.src,
+          code: err.code,
+          text: err.message,
+        },
+      );
+      return;
+    }
+    this.reply(msg, err.toBody());
+  }
+
+  #init(msg: Message): void {
+    const checked = initSchema.safeParse(msg.body);
+    if (!checked.success) {
+      this.#replyError(
+        msg,
+        new RpcError(
+          ErrorCode.MalformedRequest,
+          `Malformed "init": ${z.prettifyError(checked.error).replaceAll("\n", " ")}`,
+        ),
+      );
+      return;
+    }
+    this.#id = checked.data.node_id;
+    this.#nodeIds = checked.data.node_ids;
+    this.#log = logger(["node"]).with({ node: this.#id });
+    const finish = () => {
+      this.reply(msg, { type: "init_ok" });
+      this.#initialized = true;
+      for (const task of this.#tasks) this.#schedule(task);
+    };
+    const hook = this.#handlers.get("init");
+    if (!hook) {
+      finish();
+      return;
+    }
+    // A user init hook runs before init_ok, so the node is fully set up when Maelstrom starts.
+    Promise.resolve()
+      .then(() => hook.handler(msg))
+      .then(finish, (err) => this.#handlerFailed(msg, err));
+  }
+
+  #schedule(task: { intervalMs: number; fn: () => unknown; cancelled: boolean }): void {
+    if (task.cancelled || this.#closed) return;
+    const timer = this.#clock.setTimeout(async () => {
+      this.#timers.delete(timer);
+      if (task.cancelled || this.#closed) return;
+      try {
+        await task.fn();
+      } catch (err) {
+        this.#log.error("Background task failed: {stack}", {
+          stack: err instanceof Error ? err.stack : String(err),
+        });
+      }
+      this.#schedule(task);
+    }, task.intervalMs);
+    this.#timers.add(timer);
+  }
+
+  #write(dest: string, body: AnyBody & BodyMeta): void {
+    if (this.#closed) return;
+    this.#transport.write(JSON.stringify({ src: this.#id, dest, body }));
+  }
+}
+
+function quote(line: string): string {
+  return line.length > QUOTE_LIMIT ? line.slice(0, QUOTE_LIMIT) + "…" : line;
+}

@@ -1,0 +1,307 @@
+import assert from "node:assert/strict";
+import { ErrorCode, KeyDoesNotExist, PreconditionFailed, RpcError } from "./errors.ts";
+import { Kv } from "./kv.ts";
+import { type AnyBody, Node } from "./node.ts";
+import { MemoryTransport } from "./transport.ts";
+
+type Envelope = { src: string; dest: string; body: AnyBody };
+
+const init = (id = "n0", ids = ["n0", "n1"]) =>
+  JSON.stringify({
+    src: "c0",
+    dest: id,
+    body: { type: "init", msg_id: 1, node_id: id, node_ids: ids },
+  });
+
+const req = (src: string, body: AnyBody) => JSON.stringify({ src, dest: "n0", body });
+
+/** Starts a node on a memory transport and returns helpers to talk to it. */
+function harness<M extends { type: string }>(build: (node: Node<M>) => void) {
+  const transport = new MemoryTransport();
+  const node = new Node<M>({ transport });
+  build(node);
+  const done = node.run();
+  transport.deliver(init());
+  const out = () => transport.output.map((l) => JSON.parse(l) as Envelope);
+  return { node, transport, done, out };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+Deno.test("init is answered inside the runtime and sets the ids", async () => {
+  const { node, transport, done, out } = harness(() => {});
+  assert.equal(node.id, "n0");
+  assert.deepEqual(node.nodeIds, ["n0", "n1"]);
+  assert.deepEqual(node.peers, ["n1"]);
+  transport.end();
+  await done;
+  assert.deepEqual(out(), [{
+    src: "n0",
+    dest: "c0",
+    body: { type: "init_ok", msg_id: 1, in_reply_to: 1 },
+  }]);
+});
+
+Deno.test("a reply carries in_reply_to and its own msg_id", async () => {
+  const { transport, done, out } = harness<{ type: "echo"; echo: unknown }>((node) =>
+    node.on("echo", (m) => ({ type: "echo_ok", echo: m.body.echo }))
+  );
+  transport.deliver(req("c1", { type: "echo", msg_id: 7, echo: [1, "two"] }));
+  transport.end();
+  await done;
+  assert.deepEqual(out()[1], {
+    src: "n0",
+    dest: "c1",
+    body: { type: "echo_ok", echo: [1, "two"], msg_id: 2, in_reply_to: 7 },
+  });
+});
+
+Deno.test("an unknown type gets error 10, a throwing handler 13, an RpcError its own code", async () => {
+  const { transport, done, out } = harness<{ type: "boom" } | { type: "nope" }>((node) => {
+    node.on("boom", () => {
+      throw new Error("kaput");
+    });
+    node.on("nope", () => {
+      throw new RpcError(ErrorCode.TxnConflict, 'Conflict on key "x"');
+    });
+  });
+  transport.deliver(req("c1", { type: "mystery", msg_id: 1 }));
+  transport.deliver(req("c1", { type: "boom", msg_id: 2 }));
+  transport.deliver(req("c1", { type: "nope", msg_id: 3 }));
+  transport.end();
+  await done;
+  const [, unknown, boom, nope] = out().map((e) => e.body);
+  assert.equal(unknown.code, 10);
+  assert.equal(unknown.in_reply_to, 1);
+  assert.match(String(unknown.text), /"mystery" is not supported/);
+  assert.equal(boom.code, 13);
+  assert.match(String(boom.text), /kaput/);
+  assert.equal(nope.code, 30);
+  assert.equal(nope.text, 'Conflict on key "x"');
+});
+
+Deno.test("malformed lines and envelopes are skipped and the node keeps serving", async () => {
+  const { transport, done, out } = harness<{ type: "echo"; echo: unknown }>((node) =>
+    node.on("echo", (m) => ({ type: "echo_ok", echo: m.body.echo }))
+  );
+  transport.deliver("{not json");
+  transport.deliver(JSON.stringify({ src: "c1", body: { type: "echo" } }));
+  transport.deliver(JSON.stringify({ src: 1, dest: "n0", body: { msg_id: 1 } }));
+  transport.deliver("");
+  transport.deliver(req("c1", { type: "echo", msg_id: 9, echo: "still here" }));
+  transport.end();
+  await done;
+  assert.equal(out().length, 2);
+  assert.equal(out()[1].body.echo, "still here");
+});
+
+Deno.test("rpc replies are matched by in_reply_to, in any order", async () => {
+  const { node, transport, done } = harness(() => {});
+  const calls = Array.from({ length: 100 }, (_, i) => node.rpc("n1", { type: "ping", i }));
+  const sent = transport.output.slice(1).map((l) => JSON.parse(l) as Envelope);
+  assert.equal(sent.length, 100);
+  // Answer in reverse order; each reply must reach the call that sent its msg_id.
+  for (const msg of sent.toReversed()) {
+    transport.deliver(JSON.stringify({
+      src: "n1",
+      dest: "n0",
+      body: { type: "pong", in_reply_to: msg.body.msg_id, i: msg.body.i },
+    }));
+  }
+  const replies = await Promise.all(calls);
+  replies.forEach((r, i) => assert.equal(r.i, i));
+  transport.end();
+  await done;
+});
+
+Deno.test("rpc rejects with a typed error on an error reply and with code 0 on timeout", async () => {
+  const { node, transport, done } = harness(() => {});
+  const kv = new Kv(node, "lin-kv");
+  const read = kv.read("missing");
+  const cas = kv.cas("k", 1, 2);
+  const late = node.rpc("n1", { type: "ping" }, { timeoutMs: 10 });
+  const [r, c, l] = transport.output.slice(1).map((line) => JSON.parse(line) as Envelope);
+  assert.deepEqual(r.body, { type: "read", key: "missing", msg_id: 2 });
+  assert.equal(r.dest, "lin-kv");
+  assert.deepEqual(c.body, { type: "cas", key: "k", from: 1, to: 2, msg_id: 3 });
+  const answer = (m: Envelope, body: AnyBody) =>
+    transport.deliver(JSON.stringify({
+      src: m.dest,
+      dest: "n0",
+      body: { ...body, in_reply_to: m.body.msg_id },
+    }));
+  answer(r, { type: "error", code: 20, text: "key does not exist" });
+  answer(c, { type: "error", code: 22, text: "current value 3 is not 1" });
+  await assert.rejects(read, KeyDoesNotExist);
+  await assert.rejects(cas, PreconditionFailed);
+  await assert.rejects(late, (err: RpcError) => err.code === 0 && /within 10 ms/.test(err.message));
+  // The late reply is dropped without noise: nothing is written, nothing throws.
+  answer(l, { type: "pong" });
+  assert.equal(
+    await kv.readOr("missing2", 42, { timeoutMs: 5 }).catch(() => "rejected"),
+    "rejected",
+  );
+  transport.end();
+  await done;
+});
+
+Deno.test("readOr returns the fallback for a missing key", async () => {
+  const { node, transport, done } = harness(() => {});
+  const kv = new Kv(node, "seq-kv");
+  const value = kv.readOr("x", 0);
+  const m = JSON.parse(transport.output[1]) as Envelope;
+  transport.deliver(JSON.stringify({
+    src: "seq-kv",
+    dest: "n0",
+    body: { type: "error", code: 20, in_reply_to: m.body.msg_id },
+  }));
+  assert.equal(await value, 0);
+  transport.end();
+  await done;
+});
+
+Deno.test("every() starts after init, never overlaps, and stops on close", async () => {
+  const transport = new MemoryTransport();
+  const node = new Node({ transport });
+  let runs = 0;
+  let running = 0;
+  node.every(1, async () => {
+    running++;
+    assert.equal(running, 1);
+    runs++;
+    await node.sleep(3);
+    running--;
+  });
+  const done = node.run();
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(runs, 0, "no run before init");
+  transport.deliver(init());
+  await new Promise((r) => setTimeout(r, 40));
+  assert.ok(runs >= 2, `expected several runs, got ${runs}`);
+  transport.end();
+  await done;
+  const after = runs;
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(runs, after);
+});
+
+Deno.test("async handlers run concurrently", async () => {
+  const { node, transport, done, out } = harness<{ type: "slow"; ms: number }>((n) =>
+    n.on("slow", async (m) => {
+      await n.sleep(m.body.ms);
+      return { type: "slow_ok", ms: m.body.ms };
+    })
+  );
+  transport.deliver(req("c1", { type: "slow", msg_id: 1, ms: 30 }));
+  transport.deliver(req("c2", { type: "slow", msg_id: 1, ms: 1 }));
+  await new Promise((r) => setTimeout(r, 60));
+  assert.deepEqual(out().slice(1).map((e) => e.body.ms), [1, 30]);
+  assert.ok(node.now() > 0);
+  transport.end();
+  await done;
+  await tick();
+});
+
+// ---------------------------------------------------------------------------------------------
+// The same runtime as a real process over pipes.
+
+async function spawnTestNode() {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", new URL("./testdata/test_node.ts", import.meta.url).pathname],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  const encoder = new TextEncoder();
+  const lines: Envelope[] = [];
+  const waiters: (() => void)[] = [];
+  const reading = (async () => {
+    const decoder = new TextDecoder();
+    let partial = "";
+    for await (const chunk of child.stdout) {
+      const parts = (partial + decoder.decode(chunk, { stream: true })).split("\n");
+      partial = parts.pop()!;
+      for (const p of parts) lines.push(JSON.parse(p));
+      waiters.splice(0).forEach((w) => w());
+    }
+  })();
+  const stderr = new Response(child.stderr).text();
+  return {
+    write: (s: string) => writer.write(encoder.encode(s)),
+    lines,
+    async waitFor(n: number) {
+      const deadline = Date.now() + 10_000;
+      while (lines.length < n) {
+        if (Date.now() > deadline) throw new Error(`Timed out waiting for ${n} lines`);
+        await new Promise<void>((r) => {
+          waiters.push(r);
+          setTimeout(r, 100);
+        });
+      }
+    },
+    async close() {
+      await writer.close();
+      await reading;
+      const status = await child.status;
+      return { status, stderr: await stderr };
+    },
+  };
+}
+
+Deno.test("subprocess: init, echo, errors, garbage, split lines, and concurrent rpcs", async () => {
+  const node = await spawnTestNode();
+  await node.write(init() + "\n");
+  // A line split across two writes is reassembled.
+  const echo = req("c1", { type: "echo", msg_id: 1, echo: "split" });
+  await node.write(echo.slice(0, 20));
+  await new Promise((r) => setTimeout(r, 20));
+  await node.write(echo.slice(20) + "\n");
+  await node.write("this is not json\n");
+  await node.write(req("c1", { type: "boom", msg_id: 2 }) + "\n");
+  await node.write(req("c1", { type: "refuse", msg_id: 3 }) + "\n");
+  await node.write(req("c1", { type: "unheard-of", msg_id: 4 }) + "\n");
+  await node.write(req("c1", { type: "typed", msg_id: 5, n: "not a number" }) + "\n");
+  await node.write(req("c1", { type: "typed", msg_id: 6, n: 41 }) + "\n");
+  await node.waitFor(7);
+  const byReply = new Map(node.lines.slice(1).map((l) => [l.body.in_reply_to, l.body]));
+  assert.equal(byReply.get(1)?.echo, "split");
+  assert.equal(byReply.get(2)?.code, 13);
+  assert.equal(byReply.get(3)?.code, 22);
+  assert.equal(byReply.get(4)?.code, 10);
+  assert.equal(byReply.get(5)?.code, 12);
+  assert.equal(byReply.get(6)?.n, 42);
+
+  // Fifty concurrent rpcs from the node to "n1", answered out of order.
+  for (let i = 0; i < 50; i++) {
+    await node.write(
+      req("c2", { type: "ask", msg_id: 100 + i, dest: "n1", timeout_ms: 5000 }) +
+        "\n",
+    );
+  }
+  await node.waitFor(57);
+  const pings = node.lines.slice(7);
+  assert.ok(pings.every((p) => p.dest === "n1" && p.body.type === "ping"));
+  const answers = pings.toReversed().map((p) =>
+    JSON.stringify({
+      src: "n1",
+      dest: "n0",
+      body: { type: "pong", in_reply_to: p.body.msg_id, ping: p.body.msg_id },
+    })
+  ).join("\n") + "\n";
+  await node.write(answers);
+  await node.waitFor(107);
+  const asks = node.lines.slice(57);
+  assert.equal(new Set(asks.map((a) => a.body.in_reply_to)).size, 50);
+  for (const a of asks) assert.equal(a.body.type, "ask_ok");
+
+  // An rpc nobody answers times out and surfaces as error code 0.
+  await node.write(req("c3", { type: "ask", msg_id: 1, dest: "n1", timeout_ms: 50 }) + "\n");
+  await node.waitFor(109);
+  assert.equal(node.lines[108].body.code, 0);
+
+  const { status, stderr } = await node.close();
+  assert.equal(status.code, 0);
+  assert.match(stderr, /not JSON/);
+  assert.match(stderr, /boom went the handler/);
+});

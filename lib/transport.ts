@@ -1,0 +1,202 @@
+/**
+ * How a node's protocol lines get in and out, and the clock it lives by. The default is
+ * stdin/stdout and real time; the harness's simulator injects in-memory lines and virtual time
+ * instead, so the same node code runs in both.
+ *
+ * @module
+ */
+
+/** An opaque timer handle, as returned by {@linkcode Clock.setTimeout}. */
+export type TimerHandle = unknown;
+
+/** A source of time and timers. Every timer a node uses goes through its clock, so a simulator
+ * can run the node in virtual time.
+ *
+ * @example
+ * ```ts
+ * import { realClock } from "./transport.ts";
+ * const started = realClock.now();
+ * realClock.setTimeout(() => console.log(realClock.now() - started >= 0), 1);
+ * ```
+ */
+export interface Clock {
+  /** Milliseconds since an arbitrary origin. */
+  now(): number;
+  /** Calls `fn` once after `ms` milliseconds; returns a handle for {@linkcode Clock.clearTimeout}. */
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}
+
+/** The wall clock: `performance.now()` and the runtime's timers. */
+export const realClock: Clock = {
+  now: () => performance.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as number),
+};
+
+/** Carries whole protocol lines (JSON text without the trailing newline) in and out of a node.
+ *
+ * @example
+ * ```ts
+ * import { MemoryTransport } from "./transport.ts";
+ * const t = new MemoryTransport();
+ * t.write('{"src":"n0","dest":"c0","body":{"type":"init_ok"}}');
+ * t.output; // ['{"src":"n0","dest":"c0","body":{"type":"init_ok"}}']
+ * ```
+ */
+export interface Transport {
+  /** Delivers every input line to `onLine` and resolves when the input ends. The returned promise
+   * may also wait on `pause()` for backpressure between chunks. */
+  start(onLine: (line: string) => void): Promise<void>;
+  /** Queues one output line. Lines are written whole and in order, never interleaved. */
+  write(line: string): void;
+  /** Resolves once every queued line has been written. */
+  flush(): Promise<void>;
+}
+
+/** The largest number of output bytes queued before the input side stops reading: a node that
+ * produces faster than its reader consumes slows its own input instead of growing without
+ * bound. */
+export const OUTPUT_HIGH_WATER_BYTES = 1 << 20;
+
+/** Reads lines from stdin and writes lines to stdout, batching writes and honouring backpressure.
+ *
+ * A line may arrive split across reads; it is reassembled before delivery. Input stops being read
+ * while more than {@linkcode OUTPUT_HIGH_WATER_BYTES} of output wait to be written.
+ *
+ * @example
+ * ```ts ignore
+ * import { StdioTransport } from "./transport.ts";
+ * const t = new StdioTransport();
+ * await t.start((line) => t.write(line)); // an echo of stdin to stdout
+ * await t.flush();
+ * ```
+ */
+export class StdioTransport implements Transport {
+  #input: ReadableStream<Uint8Array>;
+  #output: { write(p: Uint8Array): Promise<number> };
+  #pending: string[] = [];
+  #pendingBytes = 0;
+  #writing: Promise<void> | undefined;
+  #encoder = new TextEncoder();
+  #drained: (() => void)[] = [];
+
+  constructor(
+    input: ReadableStream<Uint8Array> = Deno.stdin.readable,
+    output: { write(p: Uint8Array): Promise<number> } = Deno.stdout,
+  ) {
+    this.#input = input;
+    this.#output = output;
+  }
+
+  async start(onLine: (line: string) => void): Promise<void> {
+    const decoder = new TextDecoder();
+    let partial = "";
+    for await (const chunk of this.#input) {
+      const text = partial + decoder.decode(chunk, { stream: true });
+      const lines = text.split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) onLine(line);
+      // Backpressure: while our output is backed up, stop consuming input.
+      while (this.#pendingBytes > OUTPUT_HIGH_WATER_BYTES) await this.#waitDrained();
+    }
+    const rest = partial + decoder.decode();
+    if (rest.length > 0) onLine(rest);
+  }
+
+  write(line: string): void {
+    this.#pending.push(line);
+    this.#pendingBytes += line.length + 1;
+    this.#writing ??= this.#writeLoop();
+  }
+
+  async flush(): Promise<void> {
+    while (this.#writing) await this.#writing;
+  }
+
+  async #writeLoop(): Promise<void> {
+    // Let the current batch of handlers run first, so many replies go out in one write.
+    await Promise.resolve();
+    try {
+      while (this.#pending.length > 0) {
+        const batch = this.#pending.join("\n") + "\n";
+        this.#pending = [];
+        this.#pendingBytes = 0;
+        let bytes = this.#encoder.encode(batch);
+        while (bytes.length > 0) {
+          const n = await this.#output.write(bytes);
+          bytes = bytes.subarray(n);
+        }
+        for (const resolve of this.#drained.splice(0)) resolve();
+      }
+    } catch (err) {
+      // Our reader went away (for example a broken pipe at shutdown); nothing can be said on stdout
+      // any more, so drop what is queued rather than crash.
+      this.#pending = [];
+      this.#pendingBytes = 0;
+      for (const resolve of this.#drained.splice(0)) resolve();
+      if (!(err instanceof Deno.errors.BrokenPipe)) throw err;
+    } finally {
+      this.#writing = undefined;
+    }
+  }
+
+  #waitDrained(): Promise<void> {
+    return new Promise((resolve) => this.#drained.push(resolve));
+  }
+}
+
+/** An in-memory transport for tests and for running nodes inside another program: `deliver()`
+ * pushes an input line, `output` collects what the node wrote, and `onWrite` observes each line as
+ * it is written.
+ *
+ * @example
+ * ```ts
+ * import { MemoryTransport } from "./transport.ts";
+ * const t = new MemoryTransport();
+ * const seen: string[] = [];
+ * const done = t.start((line) => seen.push(line));
+ * t.deliver("hello");
+ * t.end();
+ * await done;
+ * seen; // ["hello"]
+ * ```
+ */
+export class MemoryTransport implements Transport {
+  /** Every line the node wrote, in order. */
+  readonly output: string[] = [];
+  /** Called synchronously with each line the node writes. */
+  onWrite: ((line: string) => void) | undefined;
+  #onLine: ((line: string) => void) | undefined;
+  #backlog: string[] = [];
+  #end: (() => void) | undefined;
+  #ended = false;
+
+  start(onLine: (line: string) => void): Promise<void> {
+    this.#onLine = onLine;
+    for (const line of this.#backlog.splice(0)) onLine(line);
+    if (this.#ended) return Promise.resolve();
+    return new Promise((resolve) => (this.#end = resolve));
+  }
+
+  /** Hands one input line to the node (queued until `start`). */
+  deliver(line: string): void {
+    if (this.#onLine) this.#onLine(line);
+    else this.#backlog.push(line);
+  }
+
+  /** Ends the input, as closing stdin would. */
+  end(): void {
+    this.#ended = true;
+    this.#end?.();
+  }
+
+  write(line: string): void {
+    this.output.push(line);
+    this.onWrite?.(line);
+  }
+
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+}
