@@ -205,7 +205,7 @@ Deno.test("async handlers run concurrently", async () => {
 // ---------------------------------------------------------------------------------------------
 // The same runtime as a real process over pipes.
 
-async function spawnTestNode() {
+function spawnTestNode() {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--quiet", new URL("./testdata/test_node.ts", import.meta.url).pathname],
     stdin: "piped",
@@ -250,7 +250,7 @@ async function spawnTestNode() {
 }
 
 Deno.test("subprocess: init, echo, errors, garbage, split lines, and concurrent rpcs", async () => {
-  const node = await spawnTestNode();
+  const node = spawnTestNode();
   await node.write(init() + "\n");
   // A line split across two writes is reassembled.
   const echo = req("c1", { type: "echo", msg_id: 1, echo: "split" });
