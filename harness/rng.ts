@@ -6,6 +6,13 @@
  */
 import type { Rng } from "./types.ts";
 
+/** An {@linkcode Rng} that can split off independent streams. */
+export interface SeededRng extends Rng {
+  /** A new stream seeded from this one, so adding a consumer of randomness in one place does
+   * not shift the choices made elsewhere. */
+  fork(): SeededRng;
+}
+
 /** Creates a deterministic {@linkcode Rng} from a 32-bit seed.
  *
  * @example
@@ -15,7 +22,7 @@ import type { Rng } from "./types.ts";
  * console.assert(a.next() === b.next());
  * ```
  */
-export function createRng(seed: number): Rng & { fork(): Rng & { fork(): Rng } } {
+export function createRng(seed: number): SeededRng {
   // SplitMix32 spreads the seed over the four words of state.
   let z = seed >>> 0;
   const split = () => {
@@ -38,7 +45,7 @@ export function createRng(seed: number): Rng & { fork(): Rng & { fork(): Rng } }
     return result;
   };
   const next = () => u32() / 4294967296;
-  const rng = {
+  const rng: SeededRng = {
     next,
     int(lo: number, hi: number): number {
       if (!(hi > lo)) throw new RangeError(`Empty range [${lo}, ${hi})`);
@@ -56,9 +63,7 @@ export function createRng(seed: number): Rng & { fork(): Rng & { fork(): Rng } }
       }
       return out;
     },
-    /** A new independent stream seeded from this one, so adding a consumer of randomness in one
-     * place does not shift the choices made elsewhere. */
-    fork() {
+    fork(): SeededRng {
       return createRng(u32());
     },
   };

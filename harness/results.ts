@@ -1,0 +1,383 @@
+/**
+ * What a run leaves behind and what it prints: the store folder (`results.json` with Maelstrom's
+ * keys, the history, the message journal, node logs), and a summary in which every violation is
+ * explained by the operations and messages behind it, ending in Maelstrom's verdict line.
+ *
+ * @module
+ */
+import type { JournalEntry } from "./network.ts";
+import type { TestOutcome } from "./runner.ts";
+import type { CheckResult, Op, TestOptions, Validity } from "./types.ts";
+
+/** Maelstrom's closing lines. */
+export const VERDICT_LINES: Record<"true" | "false" | "unknown", string> = {
+  true: "Everything looks good! ヽ(‘ー`)ノ",
+  false: "Analysis invalid! (ﾉಥ益ಥ）ﾉ ┻━┻",
+  unknown: "Errors occurred during analysis, but no anomalies found. ಠ~ಠ",
+};
+
+/** The verdict line for a validity. */
+export function verdictLine(valid: Validity): string {
+  return VERDICT_LINES[String(valid) as "true" | "false" | "unknown"];
+}
+
+/** Creates `store/<workload>/<timestamp>/` (and its `node-logs/`) and returns its path. The
+ * timestamp is Maelstrom's `yyyyMMdd'T'HHmmss.SSSZ`, in UTC. */
+export function createRunDir(storeRoot: string, workload: string, now = new Date()): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, "0");
+  const stamp = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}T` +
+    `${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}.` +
+    `${p(now.getUTCMilliseconds(), 3)}+0000`;
+  let dir = `${storeRoot}/${workload}/${stamp}`;
+  // Two runs in the same millisecond (tests do that) get distinct folders.
+  for (let i = 1; exists(dir); i++) dir = `${storeRoot}/${workload}/${stamp}-${i}`;
+  Deno.mkdirSync(`${dir}/node-logs`, { recursive: true });
+  return dir;
+}
+
+/** Writes the run's files and points `store/latest` and `store/<workload>/latest` at it. */
+export function writeRun(
+  dir: string,
+  storeRoot: string,
+  outcome: TestOutcome,
+  meta: { opts: TestOptions; argv: string[]; runner: "process" | "simulation"; bin: string },
+): void {
+  const { history, network, results } = outcome;
+  Deno.writeTextFileSync(`${dir}/results.json`, JSON.stringify(results, null, 2) + "\n");
+  Deno.writeTextFileSync(`${dir}/test.json`, JSON.stringify(meta, null, 2) + "\n");
+  Deno.writeTextFileSync(`${dir}/history.jsonl`, jsonLines(history));
+  Deno.writeTextFileSync(
+    `${dir}/history.txt`,
+    history.map((op) =>
+      [op.process, op.type, op.f, JSON.stringify(op.value) ?? "null"]
+        .concat(op.error === undefined ? [] : [JSON.stringify(op.error)])
+        .join("\t") + "\n"
+    ).join(""),
+  );
+  Deno.writeTextFileSync(`${dir}/messages.jsonl`, jsonLines(network.journal));
+  const rel = dir.slice(storeRoot.length + 1);
+  link(`${storeRoot}/latest`, rel);
+  link(`${dir}/../latest`, rel.slice(rel.indexOf("/") + 1));
+}
+
+function jsonLines(xs: readonly unknown[]): string {
+  let out = "";
+  for (const x of xs) out += JSON.stringify(x) + "\n";
+  return out;
+}
+
+function link(path: string, target: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch {
+    // Nothing there yet.
+  }
+  try {
+    Deno.symlinkSync(target, path);
+  } catch {
+    // Symlinks may be unavailable (some filesystems); the run folder is still complete.
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** How many violations the summary explains in full, and how many ops and messages for each. */
+const MAX_VIOLATIONS = 6;
+const MAX_OPS_PER_VIOLATION = 4;
+const MAX_MESSAGES_PER_OP = 6;
+
+/** The readable summary of a finished run (without the verdict line).
+ *
+ * @example
+ * ```ts ignore
+ * console.log(summarize(outcome, opts, { dir, seed: opts.seed, reproduce }));
+ * ```
+ */
+export function summarize(
+  outcome: TestOutcome,
+  opts: TestOptions,
+  info: { dir?: string; reproduce?: string },
+): string {
+  const { results, history, network } = outcome;
+  const lines: string[] = [];
+  const mark = (v: unknown) => v === true ? "✓" : v === false ? "✗" : "?";
+  const checker = (name: string) => results[name] as CheckResult | undefined;
+  const stats = checker("stats");
+  const net = checker("net") as Record<string, Record<string, number>> | undefined;
+  lines.push("");
+  lines.push(`Results of ${opts.workload} on ${opts.nodes.length} node(s), seed ${opts.seed}:`);
+  if (stats) {
+    lines.push(
+      `  ${mark(stats["valid?"])} stats         ${stats.count} ops: ${stats["ok-count"]} ok, ` +
+        `${stats["fail-count"]} fail, ${stats["info-count"]} info` +
+        (stats.explanation ? ` - ${stats.explanation}` : ""),
+    );
+  }
+  const avail = checker("availability");
+  if (avail) {
+    lines.push(
+      `  ${mark(avail["valid?"])} availability  ok-fraction ${
+        Number(avail["ok-fraction"]).toFixed(4)
+      }` +
+        (opts.availability === undefined ? " (not required)" : ` (required ${opts.availability})`),
+    );
+  }
+  if (net) {
+    const f = (x: number | undefined) => x === undefined ? "-" : x.toFixed(2);
+    lines.push(
+      `  ✓ net           msgs-per-op ${f(net.all["msgs-per-op"])} all, ` +
+        `${f(net.servers["msgs-per-op"])} servers (${net.all["msg-count"]} messages)`,
+    );
+  }
+  const workload = checker("workload");
+  if (workload) {
+    lines.push(`  ${mark(workload["valid?"])} workload      ${headline(workload)}`);
+  }
+  const nodes = checker("nodes");
+  if (nodes) {
+    const problems = nodes.problems as { message: string }[];
+    lines.push(
+      `  ${mark(nodes["valid?"])} nodes         ${
+        problems.length === 0 ? "no crashes, no malformed output" : `${problems.length} problem(s)`
+      }`,
+    );
+  }
+
+  const violations = collectViolations(results);
+  if (violations.length > 0) {
+    lines.push("");
+    lines.push(
+      `Violations (${violations.length}${
+        violations.length > MAX_VIOLATIONS ? `, first ${MAX_VIOLATIONS} shown` : ""
+      }):`,
+    );
+    const explainer = new OpExplainer(history, network.journal);
+    violations.slice(0, MAX_VIOLATIONS).forEach((v, i) => {
+      lines.push(`  ${i + 1}. [${v.checker}${v.kind ? ` ${v.kind}` : ""}] ${v.explanation}`);
+      for (const extra of v.details) lines.push(`       ${extra}`);
+      for (const op of v.ops.slice(0, MAX_OPS_PER_VIOLATION)) {
+        for (const l of explainer.explain(op)) lines.push(`       ${l}`);
+      }
+      if (v.ops.length > MAX_OPS_PER_VIOLATION) {
+        lines.push(`       … and ${v.ops.length - MAX_OPS_PER_VIOLATION} more ops`);
+      }
+    });
+  }
+  lines.push("");
+  if (info.dir) {
+    lines.push(`Results: ${info.dir}/results.json (history, messages and node logs beside it)`);
+  }
+  if (results["valid?"] !== true && info.reproduce) lines.push(`Reproduce: ${info.reproduce}`);
+  return lines.join("\n");
+}
+
+/** A one-line description of a workload result: its counts and any latency quantiles. */
+function headline(r: CheckResult): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(r)) {
+    if (k === "valid?") continue;
+    if (typeof v === "number") parts.push(`${k} ${Number.isInteger(v) ? v : v.toFixed(3)}`);
+    if (k.endsWith("latencies") && v && typeof v === "object") {
+      parts.push(
+        `${k} ${
+          Object.entries(v as Record<string, number>).map(([q, ms]) => `${q}:${ms}ms`).join(" ")
+        }`,
+      );
+    }
+  }
+  return parts.slice(0, 8).join(", ") || "(no figures)";
+}
+
+interface Violation {
+  checker: string;
+  kind?: string;
+  explanation: string;
+  details: string[];
+  ops: Op[];
+}
+
+/** Finds every record with an `explanation` sentence inside the invalid checkers' results,
+ * together with the ops it names. */
+function collectViolations(results: CheckResult): Violation[] {
+  const out: Violation[] = [];
+  for (const [name, r] of Object.entries(results)) {
+    if (name === "valid?" || !r || typeof r !== "object") continue;
+    const result = r as CheckResult;
+    if (result["valid?"] === true) continue;
+    if (name === "nodes") {
+      for (const p of result.problems as Record<string, unknown>[]) {
+        const details: string[] = [];
+        if (p.line) details.push(`line: ${p.line}`);
+        if (Array.isArray(p.stderrTail) && p.stderrTail.length > 0) {
+          details.push("last stderr lines:");
+          for (const l of p.stderrTail.slice(-8)) details.push(`  ${l}`);
+        }
+        out.push({
+          checker: name,
+          kind: String(p.kind),
+          explanation: String(p.message),
+          details,
+          ops: [],
+        });
+      }
+      continue;
+    }
+    const before = out.length;
+    walk(result, undefined, (kind, rec) => {
+      out.push({
+        checker: name,
+        kind,
+        explanation: String(rec.explanation),
+        details: [],
+        ops: findOps(rec),
+      });
+    });
+    if (out.length === before) {
+      out.push({
+        checker: name,
+        explanation: typeof result.error === "string"
+          ? result.error.split("\n")[0]
+          : `The ${name} checker says the run is ${
+            result["valid?"] === false ? "invalid" : "unknown"
+          }; see results.json`,
+        details: [],
+        ops: [],
+      });
+    }
+  }
+  return out;
+}
+
+function walk(
+  x: unknown,
+  kind: string | undefined,
+  visit: (kind: string | undefined, rec: Record<string, unknown>) => void,
+  depth = 0,
+): void {
+  if (depth > 6 || x === null || typeof x !== "object") return;
+  if (Array.isArray(x)) {
+    for (const y of x) walk(y, kind, visit, depth + 1);
+    return;
+  }
+  const rec = x as Record<string, unknown>;
+  if (typeof rec.explanation === "string" && depth > 0) {
+    visit(kind, rec);
+    return;
+  }
+  for (const [k, v] of Object.entries(rec)) {
+    if (k === "explanation") continue;
+    walk(v, typeof v === "object" ? k : kind, visit, depth + 1);
+  }
+}
+
+function isOp(x: unknown): x is Op {
+  return !!x && typeof x === "object" && "index" in x && "type" in x && "process" in x &&
+    "f" in x;
+}
+
+function findOps(rec: Record<string, unknown>): Op[] {
+  const ops: Op[] = [];
+  const seen = new Set<number>();
+  const visit = (x: unknown, depth: number) => {
+    if (depth > 3 || !x || typeof x !== "object") return;
+    if (isOp(x)) {
+      if (!seen.has(x.index)) {
+        seen.add(x.index);
+        ops.push(x);
+      }
+      return;
+    }
+    for (const v of Array.isArray(x) ? x : Object.values(x)) visit(v, depth + 1);
+  };
+  visit(rec, 0);
+  return ops;
+}
+
+/** Describes an op with its invocation, completion and the client messages between them. */
+class OpExplainer {
+  #history: readonly Op[];
+  #journal: readonly JournalEntry[];
+  #byClient: Map<string, JournalEntry[]> | undefined;
+
+  constructor(history: readonly Op[], journal: readonly JournalEntry[]) {
+    this.#history = history;
+    this.#journal = journal;
+  }
+
+  explain(op: Op): string[] {
+    const ops = this.#pair(op);
+    const [inv, done] = ops;
+    const secs = (o: Op) => (o.time / 1e9).toFixed(3);
+    const out = [
+      `op ${inv.index}: process ${inv.process} via ${inv.client ?? "?"} → ${inv.node ?? "?"}: ` +
+      `${inv.f} ${short(inv.value)} at ${secs(inv)} s` +
+      (done
+        ? `, ${done.type} ${short(done.value)}${
+          done.error === undefined ? "" : ` (${short(done.error)})`
+        } at ${secs(done)} s`
+        : ", never completed"),
+    ];
+    if (!inv.client) return out;
+    const endMs = (done?.time ?? inv.time) / 1e6;
+    const msgs = this.#messages(inv.client).filter((m) =>
+      m.sentMs >= inv.time / 1e6 - 1 && m.sentMs <= endMs + 1
+    );
+    for (const m of msgs.slice(0, MAX_MESSAGES_PER_OP)) {
+      const fate = m.recvMs !== undefined
+        ? `received ${(m.recvMs / 1000).toFixed(3)} s`
+        : m.dropped
+        ? `dropped (${m.dropped})`
+        : "never delivered";
+      out.push(
+        `  message ${m.id}: ${m.src} → ${m.dest} ${short(m.body)} sent ${
+          (m.sentMs / 1000).toFixed(3)
+        } s, ${fate}`,
+      );
+    }
+    return out;
+  }
+
+  /** The invocation and completion of the op's process around `op`. */
+  #pair(op: Op): [Op, Op | undefined] {
+    const h = this.#history;
+    const at = h[op.index] && h[op.index].index === op.index ? op.index : h.indexOf(op);
+    if (at < 0) return [op, undefined];
+    if (h[at].type === "invoke") {
+      for (let i = at + 1; i < h.length; i++) {
+        if (h[i].process === op.process && h[i].type !== "invoke") return [h[at], h[i]];
+      }
+      return [h[at], undefined];
+    }
+    for (let i = at - 1; i >= 0; i--) {
+      if (h[i].process === op.process && h[i].type === "invoke") return [h[i], h[at]];
+    }
+    return [h[at], undefined];
+  }
+
+  #messages(client: string): JournalEntry[] {
+    if (!this.#byClient) {
+      this.#byClient = new Map();
+      for (const m of this.#journal) {
+        for (const end of [m.src, m.dest]) {
+          if (!end.startsWith("c")) continue;
+          const list = this.#byClient.get(end) ?? [];
+          list.push(m);
+          this.#byClient.set(end, list);
+        }
+      }
+    }
+    return this.#byClient.get(client) ?? [];
+  }
+}
+
+function short(x: unknown): string {
+  const s = JSON.stringify(x) ?? "null";
+  return s.length > 120 ? s.slice(0, 120) + "…" : s;
+}

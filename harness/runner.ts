@@ -1,0 +1,451 @@
+/**
+ * One Maelstrom test from start to verdict, independent of how nodes are hosted: services up,
+ * nodes started and initialised, workload setup, the main phase (paced client ops beside the
+ * nemesis), the final phase (heal, recovery wait, final ops), teardown, and analysis.
+ *
+ * The same code runs real processes in real time and in-process nodes in virtual time: every
+ * wait goes through the {@linkcode HarnessClock}.
+ *
+ * @module
+ */
+import { RpcError } from "../lib/errors.ts";
+import { checkAvailability, checkExceptions, checkStats } from "./checkers/core.ts";
+import { ClientConn, ClientIds } from "./client.ts";
+import type { HarnessClock } from "./clock.ts";
+import { grudgeFor, grudgeToJson, PARTITION_SPECS } from "./nemesis.ts";
+import { Network } from "./network.ts";
+import type { NodeBackend, NodeProblem } from "./nodes/process.ts";
+import { createRng, type SeededRng } from "./rng.ts";
+import { createService, SERVICE_IDS } from "./services/kv.ts";
+import {
+  type CheckResult,
+  type Completion,
+  MalformedReply,
+  mergeValid,
+  type Op,
+  type OpTemplate,
+  type TestOptions,
+  type Workload,
+  type WorkloadClient,
+} from "./types.ts";
+
+/** Maelstrom's per-RPC client timeout. */
+export const CLIENT_TIMEOUT_MS = 5000;
+/** How long a node has to answer `init`. */
+export const INIT_TIMEOUT_MS = 10_000;
+/** The quiet period between healing and the final reads. */
+export const RECOVERY_MS = 10_000;
+
+/** A test that could not run to analysis (a node silent on `init`, a failed setup). */
+export class TestAbort extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TestAbort";
+  }
+}
+
+/** Everything a test produced. */
+export interface TestOutcome {
+  history: Op[];
+  network: Network;
+  results: CheckResult;
+  problems: NodeProblem[];
+}
+
+/** What the runner needs besides the options. */
+export interface RunContext {
+  opts: TestOptions;
+  workload: Workload;
+  backend: NodeBackend;
+  clock: HarnessClock;
+  /** Receives progress updates (about once a second) and phase messages. */
+  progress?: (p: Progress) => void;
+  /** Called with the network as soon as it exists (for `--log-net-send` and friends). */
+  onNetwork?: (network: Network) => void;
+}
+
+/** A snapshot for the progress line. */
+export interface Progress {
+  phase: "main" | "recovery" | "final" | "analysis";
+  elapsedS: number;
+  ops: number;
+  ok: number;
+  fail: number;
+  info: number;
+  messages: number;
+  partition: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+/** An op before the runner stamps its index and time. */
+type OpFields = Pick<Op, "type" | "process" | "f" | "value"> & Record<string, unknown>;
+
+interface Thread {
+  index: number;
+  process: number;
+  node: string;
+  busy: boolean;
+  conn?: ClientConn;
+  client?: WorkloadClient;
+}
+
+/** Runs one test and analyses it.
+ *
+ * @example
+ * ```ts ignore
+ * const outcome = await runTest({ opts, workload, backend, clock: new RealClock() });
+ * outcome.results["valid?"];
+ * ```
+ */
+export async function runTest(ctx: RunContext): Promise<TestOutcome> {
+  const { opts, workload, backend, clock } = ctx;
+  const rng = createRng(opts.seed);
+  // Each consumer of randomness gets its own stream, so they do not disturb one another.
+  const netRng = rng.fork(), genRng = rng.fork(), paceRng = rng.fork(), nemRng = rng.fork();
+  const svcRng = rng.fork();
+  const network = new Network(clock, netRng, opts);
+  ctx.onNetwork?.(network);
+  const ids = new ClientIds();
+  const history: Op[] = [];
+  const counts = { ok: 0, fail: 0, info: 0 };
+  const record = (op: OpFields): Op => {
+    const full: Op = {
+      ...op,
+      index: history.length,
+      time: Math.round(network.elapsedMs() * 1e6),
+    };
+    history.push(full);
+    if (full.type !== "invoke" && typeof full.process === "number") counts[full.type]++;
+    return full;
+  };
+
+  for (const id of SERVICE_IDS) {
+    const service = createService(id, svcRng.fork());
+    network.register(id, {
+      deliver(m) {
+        const reply = service.handle(m.src, m.body);
+        if (reply === undefined) return;
+        if (!network.isRegistered(m.src)) return;
+        network.send(id, m.src, { ...reply, in_reply_to: m.body.msg_id ?? null });
+      },
+    });
+  }
+
+  const threads: Thread[] = Array.from({ length: opts.concurrency }, (_, i) => ({
+    index: i,
+    process: i,
+    node: opts.nodes[i % opts.nodes.length],
+    busy: false,
+  }));
+  const timeoutMs = workload.rpcTimeoutMs?.(opts) ?? CLIENT_TIMEOUT_MS;
+  let phase: Progress["phase"] = "main";
+  let progressTimer: unknown;
+  const report = () => {
+    ctx.progress?.({
+      phase,
+      elapsedS: network.elapsedMs() / 1000,
+      ops: counts.ok + counts.fail + counts.info,
+      ...counts,
+      messages: network.journal.length,
+      partition: network.grudge,
+    });
+  };
+  const tickProgress = () => {
+    report();
+    progressTimer = clock.setTimeout(tickProgress, 1000);
+  };
+
+  try {
+    await backend.start(opts.nodes, network);
+    await initNodes(opts.nodes, network, clock, ids, backend);
+    await workload.setup?.({
+      async rpc(node, body) {
+        const conn = ClientConn.open(network, clock, ids);
+        try {
+          return await conn.rpc(node, body, CLIENT_TIMEOUT_MS);
+        } catch (err) {
+          throw new TestAbort(`Setup request "${body.type}" to "${node}" failed: ${describe(err)}`);
+        } finally {
+          conn.close();
+        }
+      },
+    }, opts);
+    if (ctx.progress) tickProgress();
+
+    const generator = workload.generator(opts, genRng);
+    const freed: (() => void)[] = [];
+    const runOp = async (th: Thread, tmpl: OpTemplate): Promise<Op> => {
+      th.busy = true;
+      if (!th.client) {
+        const conn = ClientConn.open(network, clock, ids);
+        th.conn = conn;
+        th.client = workload.openClient((body) => conn.rpc(th.node, body, timeoutMs), opts);
+      }
+      const { f, value, ...extra } = tmpl;
+      const invocation = record({
+        ...extra,
+        type: "invoke",
+        process: th.process,
+        f,
+        value,
+        node: th.node,
+        client: th.conn!.id,
+      });
+      let done: Completion;
+      try {
+        done = await th.client.invoke(tmpl);
+      } catch (err) {
+        done = mapError(err, f, workload);
+      }
+      const { type, value: doneValue, ...doneExtra } = done;
+      const completion = record({
+        ...extra,
+        ...doneExtra,
+        type,
+        process: th.process,
+        f,
+        value: doneValue === undefined ? value : doneValue,
+        node: th.node,
+        client: th.conn!.id,
+      });
+      if (type === "info") {
+        th.process += opts.concurrency;
+        if (!workload.reusableClients) {
+          th.conn!.close();
+          th.conn = undefined;
+          th.client = undefined;
+        }
+      }
+      generator.observe?.(invocation, completion);
+      th.busy = false;
+      for (const wake of freed.splice(0)) wake();
+      return completion;
+    };
+
+    // --- Main phase: client ops paced at --rate, the nemesis beside them. ---
+    const mainStart = clock.now();
+    const limitMs = opts.timeLimitS * 1000;
+    const nemesis = opts.nemesis.includes("partition")
+      ? startNemesis(opts, network, clock, nemRng, record)
+      : undefined;
+    const inflight = new Set<Promise<Op>>();
+    if (opts.rate > 0) {
+      let nextAt = 0;
+      for (;;) {
+        nextAt += paceRng.next() * 2000 / opts.rate;
+        if (nextAt >= limitMs) break;
+        const wait = mainStart + nextAt - clock.now();
+        if (wait > 0) await clock.sleep(wait);
+        let free = threads.filter((t) => !t.busy);
+        while (free.length === 0) {
+          await new Promise<void>((r) => freed.push(r));
+          free = threads.filter((t) => !t.busy);
+        }
+        if (clock.now() - mainStart >= limitMs) break;
+        const th = paceRng.pick(free);
+        const tmpl = generator.next({
+          timeS: (clock.now() - mainStart) / 1000,
+          thread: th.index,
+          process: th.process,
+        });
+        if (!tmpl) continue;
+        const p = runOp(th, tmpl);
+        inflight.add(p);
+        p.finally(() => inflight.delete(p));
+      }
+    } else {
+      await clock.sleep(limitMs);
+    }
+    await Promise.all(inflight);
+    await nemesis?.stop();
+
+    // --- Final phase: heal, wait for recovery, then the workload's final ops. ---
+    if (workload.final) {
+      if (nemesis) nemesis.heal();
+      phase = "recovery";
+      await clock.sleep(RECOVERY_MS);
+      phase = "final";
+      const finalStart = clock.now();
+      const finalRng = genRng.fork();
+      await Promise.all(threads.map((th) =>
+        workload.final!({
+          thread: th.index,
+          invoke: (op) => runOp(th, op),
+          sleep: (ms) => clock.sleep(ms),
+          elapsedMs: () => clock.now() - finalStart,
+          rng: finalRng,
+          history,
+        }, opts)
+      ));
+    }
+  } finally {
+    clock.clearTimeout(progressTimer);
+    for (const th of threads) th.conn?.close();
+    network.heal();
+    await backend.stop();
+  }
+
+  phase = "analysis";
+  report();
+  const results = analyse(history, network, workload, opts, backend.problems);
+  return { history, network, results, problems: backend.problems };
+}
+
+/** Runs every checker and combines their verdicts (false beats unknown beats true). A checker
+ * that throws yields `"valid?": "unknown"` with the error, as in Jepsen. */
+export function analyse(
+  history: readonly Op[],
+  network: Network,
+  workload: Workload,
+  opts: TestOptions,
+  problems: readonly NodeProblem[],
+): CheckResult {
+  const clientOps = history.filter((op) => typeof op.process === "number");
+  const guarded = (name: string, fn: () => CheckResult): CheckResult => {
+    try {
+      return fn();
+    } catch (err) {
+      return {
+        "valid?": "unknown",
+        error: `The ${name} checker failed: ${err instanceof Error ? err.stack : String(err)}`,
+      };
+    }
+  };
+  const invokes = clientOps.filter((op) => op.type === "invoke").length;
+  const results: Record<string, CheckResult> = {
+    perf: { "valid?": true, "latency-graph": { "valid?": true }, "rate-graph": { "valid?": true } },
+    timeline: { "valid?": true },
+    exceptions: guarded("exceptions", () => checkExceptions(clientOps)),
+    stats: guarded("stats", () => checkStats(clientOps)),
+    availability: guarded("availability", () => checkAvailability(clientOps, opts.availability)),
+    net: { ...network.stats(invokes), "valid?": true },
+    workload: guarded("workload", () => workload.check(clientOps, opts)),
+    // Our addition: crashes and malformed output, named, instead of a bare stack trace.
+    nodes: { "valid?": problems.length === 0, problems: [...problems] },
+  };
+  return { ...results, "valid?": mergeValid(Object.values(results).map((r) => r["valid?"])) };
+}
+
+async function initNodes(
+  nodes: readonly string[],
+  network: Network,
+  clock: HarnessClock,
+  ids: ClientIds,
+  backend: NodeBackend,
+): Promise<void> {
+  const conns = nodes.map(() => ClientConn.open(network, clock, ids));
+  const failures: string[] = [];
+  await Promise.all(nodes.map(async (node, i) => {
+    try {
+      const reply = await conns[i].rpc(node, {
+        type: "init",
+        node_id: node,
+        node_ids: [...nodes],
+      }, INIT_TIMEOUT_MS);
+      if (reply.type !== "init_ok") {
+        failures.push(`Node "${node}" answered init with "${reply.type}" instead of "init_ok"`);
+      }
+    } catch (err) {
+      const problem = backend.problems.find((p) => p.node === node);
+      failures.push(
+        err instanceof RpcError && err.code === 0
+          ? `Node "${node}" did not answer init within ${INIT_TIMEOUT_MS} ms` +
+            (problem ? ` (${problem.message}${problem.line ? `: ${problem.line}` : ""})` : "")
+          : `Node "${node}" answered init with an error: ${describe(err)}`,
+      );
+    } finally {
+      conns[i].close();
+    }
+  }));
+  if (failures.length > 0) throw new TestAbort(failures.join("; "));
+}
+
+/** Maelstrom's `with-errors` (and, for unwrapped workloads, Jepsen's exception handling): turns
+ * what `invoke` threw into a completion. */
+export function mapError(err: unknown, f: string, workload: Workload): Completion {
+  const idempotent = workload.idempotent.has(f);
+  if (err instanceof RpcError && workload.wrapped) {
+    if (err.code === 0) return { type: idempotent ? "fail" : "info", error: "net-timeout" };
+    return {
+      type: err.definite || idempotent ? "fail" : "info",
+      error: [err.codeName, err.message],
+    };
+  }
+  const cls = err instanceof MalformedReply
+    ? "MalformedReply"
+    : err instanceof RpcError
+    ? "RpcError"
+    : err instanceof Error
+    ? err.name
+    : "Error";
+  const message = err instanceof Error ? err.message : String(err);
+  return {
+    type: "info",
+    error: `indeterminate: ${message}`,
+    exception: { class: cls, message },
+  };
+}
+
+function startNemesis(
+  opts: TestOptions,
+  network: Network,
+  clock: HarnessClock,
+  rng: SeededRng,
+  record: (op: OpFields) => Op,
+) {
+  let stopped = false;
+  let partitioned = false;
+  let timer: unknown;
+  let wake: (() => void) | undefined;
+  const start = clock.now();
+  const startPartition = () => {
+    const spec = rng.pick(PARTITION_SPECS);
+    record({ type: "info", process: "nemesis", f: "start-partition", value: spec });
+    const grudge = grudgeFor(spec, opts.nodes, rng);
+    network.partition(grudge);
+    record({
+      type: "info",
+      process: "nemesis",
+      f: "start-partition",
+      value: ["isolated", grudgeToJson(grudge)],
+    });
+    partitioned = true;
+  };
+  const heal = () => {
+    record({ type: "info", process: "nemesis", f: "stop-partition", value: null });
+    network.heal();
+    record({ type: "info", process: "nemesis", f: "stop-partition", value: "network-healed" });
+    partitioned = false;
+  };
+  const loop = (async () => {
+    let at = 0;
+    while (!stopped) {
+      if (partitioned) heal();
+      else startPartition();
+      at += rng.next() * 2 * opts.nemesisIntervalS * 1000;
+      const wait = start + at - clock.now();
+      if (wait > 0) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          timer = clock.setTimeout(resolve, wait);
+        });
+      }
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      clock.clearTimeout(timer);
+      wake?.();
+      await loop;
+    },
+    /** The nemesis's final op: heal, recorded like any other. */
+    heal() {
+      heal();
+    },
+  };
+}
+
+function describe(err: unknown): string {
+  if (err instanceof RpcError) return `error ${err.code} (${err.codeName}): ${err.message}`;
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,128 @@
+/**
+ * The thirteen challenge parts and their fly.io command lines (flags verbatim from the pages,
+ * `--bin` pointing at our launcher). 6c uses `--nemesis` with two ASCII hyphens: the page's own
+ * command has an en dash, which silently turns the partitions off.
+ *
+ * @module
+ */
+
+/** One challenge part. */
+export interface Part {
+  /** "1", "2", "3a", ... */
+  id: string;
+  title: string;
+  /** The file in `challenges/` (and launcher in `launchers/`) that solves it. */
+  challenge: string;
+  /** The `maelstrom test` arguments after `--bin`. */
+  args: string[];
+}
+
+const a = (s: string) => s.split(" ");
+
+/** Every part, in order.
+ *
+ * @example
+ * ```ts
+ * import { PARTS } from "./parts.ts";
+ * PARTS.length; // 14 (1, 2, 3a-3e, 4, 5a-5c, 6a-6c)
+ * ```
+ */
+export const PARTS: readonly Part[] = [
+  { id: "1", title: "Echo", challenge: "echo", args: a("-w echo --node-count 1 --time-limit 10") },
+  {
+    id: "2",
+    title: "Unique IDs",
+    challenge: "unique-ids",
+    args: a(
+      "-w unique-ids --time-limit 30 --rate 1000 --node-count 3 --availability total --nemesis partition",
+    ),
+  },
+  {
+    id: "3a",
+    title: "Single-node broadcast",
+    challenge: "broadcast",
+    args: a("-w broadcast --node-count 1 --time-limit 20 --rate 10"),
+  },
+  {
+    id: "3b",
+    title: "Multi-node broadcast",
+    challenge: "broadcast",
+    args: a("-w broadcast --node-count 5 --time-limit 20 --rate 10"),
+  },
+  {
+    id: "3c",
+    title: "Fault-tolerant broadcast",
+    challenge: "broadcast",
+    args: a("-w broadcast --node-count 5 --time-limit 20 --rate 10 --nemesis partition"),
+  },
+  {
+    id: "3d",
+    title: "Efficient broadcast I",
+    challenge: "broadcast",
+    args: a("-w broadcast --node-count 25 --time-limit 20 --rate 100 --latency 100"),
+  },
+  {
+    id: "3e",
+    title: "Efficient broadcast II",
+    challenge: "broadcast",
+    args: a("-w broadcast --node-count 25 --time-limit 20 --rate 100 --latency 100"),
+  },
+  {
+    id: "4",
+    title: "Grow-only counter",
+    challenge: "counter",
+    args: a("-w g-counter --node-count 3 --rate 100 --time-limit 20 --nemesis partition"),
+  },
+  {
+    id: "5a",
+    title: "Single-node kafka log",
+    challenge: "kafka",
+    args: a("-w kafka --node-count 1 --concurrency 2n --time-limit 20 --rate 1000"),
+  },
+  {
+    id: "5b",
+    title: "Multi-node kafka log",
+    challenge: "kafka",
+    args: a("-w kafka --node-count 2 --concurrency 2n --time-limit 20 --rate 1000"),
+  },
+  {
+    id: "5c",
+    title: "Efficient kafka log",
+    challenge: "kafka",
+    args: a("-w kafka --node-count 2 --concurrency 2n --time-limit 20 --rate 1000"),
+  },
+  {
+    id: "6a",
+    title: "Single-node transactions",
+    challenge: "txn",
+    args: a(
+      "-w txn-rw-register --node-count 1 --time-limit 20 --rate 1000 --concurrency 2n --consistency-models read-uncommitted --availability total",
+    ),
+  },
+  {
+    id: "6b",
+    title: "Read-uncommitted transactions",
+    challenge: "txn",
+    args: a(
+      "-w txn-rw-register --node-count 2 --concurrency 2n --time-limit 20 --rate 1000 --consistency-models read-uncommitted --availability total --nemesis partition",
+    ),
+  },
+  {
+    id: "6c",
+    title: "Read-committed transactions",
+    challenge: "txn",
+    args: a(
+      "-w txn-rw-register --node-count 2 --concurrency 2n --time-limit 20 --rate 1000 --consistency-models read-committed --availability total --nemesis partition",
+    ),
+  },
+];
+
+/** Whether the challenge file for a part exists yet. */
+export function isBuilt(part: Part, root: string): boolean {
+  try {
+    Deno.statSync(`${root}/challenges/${part.challenge.replaceAll("-", "_")}.ts`);
+    return true;
+  } catch {
+    return false;
+  }
+}
