@@ -12,12 +12,19 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { RealClock } from "./clock.ts";
+import { type HarnessClock, RealClock, VirtualClock } from "./clock.ts";
 import { describeGrudge } from "./nemesis.ts";
-import { killAllChildren, ProcessBackend, resolveBinary } from "./nodes/process.ts";
+import {
+  killAllChildren,
+  type NodeBackend,
+  ProcessBackend,
+  resolveBinary,
+} from "./nodes/process.ts";
+import { loadFactory, SimBackend } from "./nodes/sim.ts";
+import { createRng } from "./rng.ts";
 import { createRunDir, summarize, verdictLine, writeRun } from "./results.ts";
 import { type Progress, runTest, TestAbort } from "./runner.ts";
-import type { TestOptions } from "./types.ts";
+import type { TestOptions, Workload } from "./types.ts";
 import { loadWorkload, WORKLOAD_NAMES } from "./workloads/mod.ts";
 
 /** A command-line mistake: printed with the usage, exit 254. */
@@ -27,6 +34,9 @@ export class UsageError extends Error {
     this.name = "UsageError";
   }
 }
+
+/** A `--bin` that is a script rather than an executable. */
+const SCRIPT = /\.(ts|js|mjs)$/;
 
 const TOPOLOGIES = ["line", "grid", "tree", "tree2", "tree3", "tree4", "total"];
 const LATENCY_DISTS = ["constant", "uniform", "exponential"];
@@ -56,6 +66,12 @@ Options (Maelstrom's defaults):
       --log-net-recv          log every message delivered
       --seed N                seed for every random choice (default: random, printed first)
       --store DIR             where runs are written (default store)
+      --process               with a .ts challenge file as --bin: run real processes
+                              (deno run) instead of simulating in virtual time
+
+A --bin that is a .ts file exporting createNode() (every file in challenges/) runs in the
+deterministic simulator: the nodes live in this process, time is virtual, and the seed
+reproduces the run exactly. Any other --bin runs as one OS process per node, as in Maelstrom.
   -h, --help                  this text`;
 
 /** Parsed `test` options plus what is not part of {@linkcode TestOptions}. */
@@ -67,6 +83,8 @@ export interface CliTest {
   logNetSend: boolean;
   logNetRecv: boolean;
   store: string;
+  /** Run a `.ts` challenge file as a real process instead of simulating it. */
+  process: boolean;
 }
 
 /** Parses the arguments after `test`. Throws {@linkcode UsageError} with a sentence naming the
@@ -108,6 +126,7 @@ export function parseTestArgs(argv: string[]): CliTest {
         "log-net-recv": { type: "boolean", default: false },
         seed: { type: "string" },
         store: { type: "string", default: "store" },
+        process: { type: "boolean", default: false },
       },
     });
   } catch (err) {
@@ -207,6 +226,7 @@ export function parseTestArgs(argv: string[]): CliTest {
     logNetSend: v["log-net-send"]!,
     logNetRecv: v["log-net-recv"]!,
     store: v.store!,
+    process: v.process!,
   };
 }
 
@@ -243,26 +263,62 @@ export async function main(argv: string[]): Promise<number> {
   }
   let cli: CliTest;
   let bin: string;
+  let workload: Workload;
   try {
     cli = parseTestArgs(rest);
-    bin = resolveBinary(cli.bin);
+    bin = resolveBinary(cli.bin, !SCRIPT.test(cli.bin));
+    workload = await loadWorkload(cli.opts.workload);
   } catch (err) {
     console.error(`${(err as Error).message}\n\n${USAGE}`);
     return 254;
   }
   const { opts } = cli;
+  const simulate = SCRIPT.test(bin) && !cli.process;
   console.error(`Seed: ${opts.seed}`);
   const reproduce = `deno task maelstrom test ${
     rest.filter((a, i, all) => a !== "--seed" && all[i - 1] !== "--seed").join(" ")
   } --seed ${opts.seed}`;
-  const workload = await loadWorkload(opts.workload);
   const dir = createRunDir(cli.store, opts.workload);
-  const backend = new ProcessBackend({
-    bin,
-    args: cli.nodeArgs,
-    logDir: `${dir}/node-logs`,
-    logStderr: cli.logStderr,
-  });
+  let backend: NodeBackend;
+  let clock: HarnessClock;
+  if (simulate) {
+    let factory;
+    try {
+      factory = await loadFactory(bin);
+    } catch (err) {
+      console.error((err as Error).message);
+      return 254;
+    }
+    const virtual = new VirtualClock();
+    clock = virtual;
+    backend = new SimBackend({
+      factory,
+      clock: virtual,
+      rng: createRng(opts.seed ^ 0x5eed),
+      logDir: `${dir}/node-logs`,
+      logStderr: cli.logStderr,
+    });
+  } else {
+    clock = new RealClock();
+    const isScript = SCRIPT.test(bin);
+    backend = new ProcessBackend({
+      bin: isScript ? Deno.execPath() : bin,
+      args: isScript
+        ? [
+          "run",
+          "--quiet",
+          "--no-prompt",
+          "--config",
+          new URL("../deno.json", import.meta.url).pathname,
+          "--allow-env=GLOMERS_LOG_LEVEL",
+          bin,
+          ...cli.nodeArgs,
+        ]
+        : cli.nodeArgs,
+      logDir: `${dir}/node-logs`,
+      logStderr: cli.logStderr,
+    });
+  }
   const tty = Deno.stderr.isTerminal();
   const onSigint = () => {
     killAllChildren();
@@ -272,21 +328,37 @@ export async function main(argv: string[]): Promise<number> {
   Deno.addSignalListener("SIGINT", onSigint);
   const started = performance.now();
   try {
-    const outcome = await runTest({
-      opts,
-      workload,
-      backend,
-      clock: new RealClock(),
-      progress: tty ? (p) => Deno.stderr.writeSync(progressLine(p, opts)) : undefined,
-      onNetwork(network) {
-        if (cli.logNetSend) network.onSend = (e) => console.error(`:send ${JSON.stringify(e)}`);
-        if (cli.logNetRecv) network.onRecv = (e) => console.error(`:recv ${JSON.stringify(e)}`);
-      },
-    });
+    const run = () =>
+      runTest({
+        opts,
+        workload,
+        backend,
+        clock,
+        progress: tty && !simulate
+          ? (p) => Deno.stderr.writeSync(progressLine(p, opts))
+          : undefined,
+        onNetwork(network) {
+          if (cli.logNetSend) network.onSend = (e) => console.error(`:send ${JSON.stringify(e)}`);
+          if (cli.logNetRecv) network.onRecv = (e) => console.error(`:recv ${JSON.stringify(e)}`);
+        },
+      });
+    const outcome = clock instanceof VirtualClock ? await clock.run(run) : await run();
     if (tty) Deno.stderr.writeSync(new TextEncoder().encode("\n"));
-    writeRun(dir, cli.store, outcome, { opts, argv: rest, runner: "process", bin });
+    writeRun(dir, cli.store, outcome, {
+      opts,
+      argv: rest,
+      runner: simulate ? "simulation" : "process",
+      bin,
+    });
     console.log(summarize(outcome, opts, { dir, reproduce }));
-    console.log(`Wall time: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    const wallS = (performance.now() - started) / 1000;
+    console.log(
+      simulate
+        ? `Simulated ${(outcome.network.elapsedMs() / 1000).toFixed(1)} s of virtual time in ${
+          wallS.toFixed(1)
+        } s of wall time`
+        : `Wall time: ${wallS.toFixed(1)} s`,
+    );
     console.log("");
     console.log(verdictLine(outcome.results["valid?"]));
     if (outcome.problems.some((p) => p.kind === "crashed")) return 255;

@@ -74,7 +74,7 @@ export function killAllChildren(): void {
  * resolveBinary("launchers/echo"); // "/work/main/launchers/echo"
  * ```
  */
-export function resolveBinary(path: string): string {
+export function resolveBinary(path: string, requireExecutable = true): string {
   let real: string;
   try {
     real = Deno.realPathSync(path);
@@ -83,7 +83,7 @@ export function resolveBinary(path: string): string {
   }
   const info = Deno.statSync(real);
   if (!info.isFile) throw new Error(`The binary "${path}" is not a file`);
-  if (info.mode !== null && (info.mode & 0o111) === 0) {
+  if (requireExecutable && info.mode !== null && (info.mode & 0o111) === 0) {
     throw new Error(`The binary "${path}" is not executable (try: chmod +x ${path})`);
   }
   return real;
@@ -227,35 +227,10 @@ export class ProcessBackend implements NodeBackend {
     remember(proc.stdoutTail, line);
     // Maelstrom stops reading a node's stdout after its first bad line; so do we, and we say so.
     if (proc.muted) return;
-    const problem = (reason: string) => {
+    const problem = routeLine(proc.id, line, this.#network!);
+    if (problem) {
       proc.muted = true;
-      this.problems.push({
-        node: proc.id,
-        kind: "bad-line",
-        message: `Node "${proc.id}" wrote a line Maelstrom cannot accept (${reason}); ` +
-          `as in Maelstrom, the rest of its stdout is ignored and its requests time out`,
-        line: line.length > 500 ? line.slice(0, 500) + "…" : line,
-        atMs: this.#network!.elapsedMs(),
-      });
-    };
-    let msg: unknown;
-    try {
-      msg = JSON.parse(line);
-    } catch {
-      problem("it is not JSON; logs belong on stderr");
-      return;
-    }
-    const shape = checkShape(msg);
-    if (shape) {
-      problem(shape);
-      return;
-    }
-    const m = msg as { src: string; dest: string; body: Record<string, unknown> };
-    try {
-      this.#network!.send(m.src, m.dest, m.body);
-    } catch (err) {
-      if (err instanceof UnknownEndpointError) problem(err.message);
-      else throw err;
+      this.problems.push(problem);
     }
   }
 
@@ -292,6 +267,36 @@ export class ProcessBackend implements NodeBackend {
       atMs: this.#network!.elapsedMs(),
     });
   }
+}
+
+/** Puts one line a node wrote onto the network. Returns the problem when Maelstrom would reject
+ * the line (not JSON, a bad envelope, an unknown endpoint); the caller then ignores the rest of
+ * that node's output, as Maelstrom does. */
+export function routeLine(node: string, line: string, network: Network): NodeProblem | undefined {
+  const problem = (reason: string): NodeProblem => ({
+    node,
+    kind: "bad-line",
+    message: `Node "${node}" wrote a line Maelstrom cannot accept (${reason}); ` +
+      `as in Maelstrom, the rest of its output is ignored and its requests time out`,
+    line: line.length > 500 ? line.slice(0, 500) + "…" : line,
+    atMs: network.elapsedMs(),
+  });
+  let msg: unknown;
+  try {
+    msg = JSON.parse(line);
+  } catch {
+    return problem("it is not JSON; logs belong on stderr");
+  }
+  const shape = checkShape(msg);
+  if (shape) return problem(shape);
+  const m = msg as { src: string; dest: string; body: Record<string, unknown> };
+  try {
+    network.send(m.src, m.dest, m.body);
+  } catch (err) {
+    if (err instanceof UnknownEndpointError) return problem(err.message);
+    throw err;
+  }
+  return undefined;
 }
 
 /** Checks a parsed stdout line against Maelstrom's envelope: exactly `src` and `dest` (strings),
