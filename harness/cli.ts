@@ -297,6 +297,7 @@ export async function main(argv: string[]): Promise<number> {
       rng: createRng(opts.seed ^ 0x5eed),
       logDir: `${dir}/node-logs`,
       logStderr: cli.logStderr,
+      args: cli.nodeArgs,
     });
   } else {
     clock = new RealClock();

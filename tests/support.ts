@@ -47,6 +47,7 @@ export async function simulate(
       rng: createRng(seed ^ 0x5eed),
       logDir,
       logStderr: false,
+      args: cli.nodeArgs,
     });
     const outcome = await clock.run(() => runTest({ opts: cli.opts, workload, backend, clock }));
     return { ...outcome, opts: cli.opts };

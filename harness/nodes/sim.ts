@@ -14,8 +14,12 @@ import type { SeededRng } from "../rng.ts";
 import { type NodeBackend, type NodeProblem, routeLine } from "./process.ts";
 
 /** What a challenge module exports for the simulator: a factory that builds its node around the
- * given transport, clock and random source. */
-export type NodeFactory = (options: NodeOptions) => Pick<Node, "run" | "close">;
+ * given transport, clock and random source. `args` are the extra command-line arguments of the
+ * test, which a real process would find in `Deno.args`. */
+export type NodeFactory = (
+  options: NodeOptions,
+  args: readonly string[],
+) => Pick<Node, "run" | "close">;
 
 /** Imports a challenge file and returns its `createNode` export, or throws a sentence saying
  * what the file lacks. */
@@ -69,6 +73,8 @@ export interface SimBackendOptions {
   /** Where `<node>.log` files go. */
   logDir: string;
   logStderr: boolean;
+  /** Extra node arguments (`maelstrom test ... -- args`). */
+  args?: readonly string[];
 }
 
 /** Runs nodes in-process on the virtual clock.
@@ -121,7 +127,7 @@ export class SimBackend implements NodeBackend {
         transport,
         clock: this.#opts.clock,
         random: () => random.next(),
-      });
+      }, this.#opts.args ?? []);
       node.run().catch((err) => {
         this.problems.push({
           node: id,
