@@ -36,7 +36,7 @@ export class UsageError extends Error {
 }
 
 /** A `--bin` that is a script rather than an executable. */
-const SCRIPT = /\.(ts|js|mjs)$/;
+const SCRIPT = /\.ts$/;
 
 const TOPOLOGIES = ["line", "grid", "tree", "tree2", "tree3", "tree4", "total"];
 const LATENCY_DISTS = ["constant", "uniform", "exponential"];

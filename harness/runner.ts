@@ -334,29 +334,40 @@ async function initNodes(
 ): Promise<void> {
   const conns = nodes.map(() => ClientConn.open(network, clock, ids));
   const failures: string[] = [];
+  // A node that dies or garbles its output during init fails the test at once rather than after
+  // the full init timeout.
+  const dead = new Map<string, (p: NodeProblem) => void>();
+  backend.onProblem = (p) => dead.get(p.node)?.(p);
+  const describeProblem = (p: NodeProblem) =>
+    p.message + (p.line ? `: ${p.line}` : "") +
+    (p.stderrTail?.length ? `\n    stderr: ${p.stderrTail.slice(-10).join("\n    stderr: ")}` : "");
   await Promise.all(nodes.map(async (node, i) => {
+    const died = new Promise<NodeProblem>((resolve) => dead.set(node, resolve));
     try {
-      const reply = await conns[i].rpc(node, {
-        type: "init",
-        node_id: node,
-        node_ids: [...nodes],
-      }, INIT_TIMEOUT_MS);
+      const reply = await Promise.race([
+        conns[i].rpc(node, { type: "init", node_id: node, node_ids: [...nodes] }, INIT_TIMEOUT_MS),
+        died.then((p) => {
+          throw new TestAbort(describeProblem(p));
+        }),
+      ]);
       if (reply.type !== "init_ok") {
         failures.push(`Node "${node}" answered init with "${reply.type}" instead of "init_ok"`);
       }
     } catch (err) {
-      const problem = backend.problems.find((p) => p.node === node);
-      failures.push(
-        err instanceof RpcError && err.code === 0
-          ? `Node "${node}" did not answer init within ${INIT_TIMEOUT_MS} ms` +
-            (problem ? ` (${problem.message}${problem.line ? `: ${problem.line}` : ""})` : "")
-          : `Node "${node}" answered init with an error: ${describe(err)}`,
-      );
+      if (err instanceof TestAbort) failures.push(err.message);
+      else if (err instanceof RpcError && err.code === 0) {
+        failures.push(
+          `Node "${node}" did not answer init within ${INIT_TIMEOUT_MS} ms; ` +
+            `it must reply {"type": "init_ok", "in_reply_to": 1}`,
+        );
+      } else failures.push(`Node "${node}" answered init with an error: ${describe(err)}`);
     } finally {
       conns[i].close();
+      dead.delete(node);
     }
   }));
-  if (failures.length > 0) throw new TestAbort(failures.join("; "));
+  backend.onProblem = undefined;
+  if (failures.length > 0) throw new TestAbort(failures.join("\n"));
 }
 
 /** Maelstrom's `with-errors` (and, for unwrapped workloads, Jepsen's exception handling): turns

@@ -32,6 +32,8 @@ export interface NodeBackend {
   stop(): Promise<void>;
   /** Crashes and protocol violations seen so far. */
   readonly problems: NodeProblem[];
+  /** Called with each problem as it happens (the runner uses it to fail `init` fast). */
+  onProblem?: (problem: NodeProblem) => void;
 }
 
 /** Options of {@linkcode ProcessBackend}. */
@@ -114,6 +116,7 @@ interface Proc {
  */
 export class ProcessBackend implements NodeBackend {
   readonly problems: NodeProblem[] = [];
+  onProblem: ((problem: NodeProblem) => void) | undefined;
   #opts: ProcessBackendOptions;
   #procs: Proc[] = [];
   #stopping = false;
@@ -231,6 +234,7 @@ export class ProcessBackend implements NodeBackend {
     if (problem) {
       proc.muted = true;
       this.problems.push(problem);
+      this.onProblem?.(problem);
     }
   }
 
@@ -258,14 +262,16 @@ export class ProcessBackend implements NodeBackend {
     liveChildren.delete(proc.child);
     if (this.#stopping) return;
     const how = status.signal ? `signal ${status.signal}` : `exit status ${status.code}`;
-    this.problems.push({
+    const problem: NodeProblem = {
       node: proc.id,
       kind: "crashed",
       message: `Node "${proc.id}" crashed with ${how} while the test was running`,
       status: { code: status.code, signal: status.signal },
       stderrTail: [...proc.stderrTail],
       atMs: this.#network!.elapsedMs(),
-    });
+    };
+    this.problems.push(problem);
+    this.onProblem?.(problem);
   }
 }
 

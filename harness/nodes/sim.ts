@@ -88,6 +88,7 @@ export interface SimBackendOptions {
  */
 export class SimBackend implements NodeBackend {
   readonly problems: NodeProblem[] = [];
+  onProblem: ((problem: NodeProblem) => void) | undefined;
   #opts: SimBackendOptions;
   #nodes: { id: string; transport: SimTransport; node: Pick<Node, "run" | "close"> }[] = [];
   #logs = new Map<string, string[]>();
@@ -95,7 +96,7 @@ export class SimBackend implements NodeBackend {
   #onRejection = (e: PromiseRejectionEvent) => {
     e.preventDefault();
     const reason = e.reason instanceof Error ? e.reason.stack ?? e.reason.message : e.reason;
-    this.problems.push({
+    this.#report({
       node: "?",
       kind: "crashed",
       message: `A node left a promise rejection unhandled: ${String(reason).split("\n")[0]}`,
@@ -119,7 +120,7 @@ export class SimBackend implements NodeBackend {
         const problem = routeLine(id, line, network);
         if (problem) {
           muted = true;
-          this.problems.push(problem);
+          this.#report(problem);
         }
       });
       const random = this.#opts.rng.fork();
@@ -129,7 +130,7 @@ export class SimBackend implements NodeBackend {
         random: () => random.next(),
       }, this.#opts.args ?? []);
       node.run().catch((err) => {
-        this.problems.push({
+        this.#report({
           node: id,
           kind: "crashed",
           message: `Node "${id}" crashed: ${err instanceof Error ? err.message : String(err)}`,
@@ -145,6 +146,11 @@ export class SimBackend implements NodeBackend {
       });
     }
     return Promise.resolve();
+  }
+
+  #report(problem: NodeProblem): void {
+    this.problems.push(problem);
+    this.onProblem?.(problem);
   }
 
   stop(): Promise<void> {
