@@ -187,7 +187,10 @@ function headline(r: CheckResult): string {
     if (k.endsWith("latencies") && v && typeof v === "object") {
       parts.push(
         `${k} ${
-          Object.entries(v as Record<string, number>).map(([q, ms]) => `${q}:${ms}ms`).join(" ")
+          Object.entries(v as Record<string, number>)
+            .sort(([a], [b]) => Number(a) - Number(b))
+            .map(([q, ms]) => `${q}:${ms}ms`)
+            .join(" ")
         }`,
       );
     }

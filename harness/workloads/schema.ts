@@ -19,7 +19,18 @@
  */
 import { MalformedReply } from "../types.ts";
 
-/** A predicate kind with a name for error messages, such as `"a map of node ids to arrays"`. */
+/** A predicate kind with a name for error messages, such as `"a map of node ids to arrays"`.
+ *
+ * @example
+ * ```ts
+ * import { expectReply, type NamedPredicate } from "./schema.ts";
+ * const ints: NamedPredicate<number[]> = {
+ *   describe: "an array of integers",
+ *   test: (v): v is number[] => Array.isArray(v) && v.every(Number.isInteger),
+ * };
+ * expectReply({ type: "r_ok", in_reply_to: 1, xs: [1, 2] }, "r_ok", { xs: ints });
+ * ```
+ */
 export interface NamedPredicate<T = unknown> {
   /** Describes what the field must be, completing the phrase "should be ...". */
   readonly describe: string;
@@ -36,6 +47,12 @@ export interface NamedPredicate<T = unknown> {
  * - `"object"`: a JSON object (not `null`, not an array);
  * - a predicate function, or a {@linkcode NamedPredicate} for a clearer error message;
  * - {@linkcode optional}(kind): the key may be absent.
+ *
+ * @example
+ * ```ts
+ * import type { FieldKind } from "./schema.ts";
+ * const kinds: Record<string, FieldKind> = { value: "int", note: (v) => typeof v === "string" };
+ * ```
  */
 export type FieldKind =
   | "any"
@@ -43,13 +60,19 @@ export type FieldKind =
   | "string"
   | "array"
   | "object"
-  // deno-lint-ignore no-explicit-any
-  | ((value: any) => boolean)
+  | ((value: unknown) => boolean)
   | NamedPredicate
   | OptionalKind;
 
 /** A field that may be absent; when present it must match `kind`. Build it with
- * {@linkcode optional}. */
+ * {@linkcode optional}.
+ *
+ * @example
+ * ```ts
+ * import { optional, type OptionalKind } from "./schema.ts";
+ * const k: OptionalKind = optional("string"); // { optional: "string" }
+ * ```
+ */
 export interface OptionalKind {
   readonly optional: Exclude<FieldKind, OptionalKind>;
 }
@@ -66,7 +89,14 @@ export function optional(kind: Exclude<FieldKind, OptionalKind>): OptionalKind {
   return { optional: kind };
 }
 
-/** The TypeScript type a field kind admits. */
+/** The TypeScript type a field kind admits.
+ *
+ * @example
+ * ```ts
+ * import type { KindType } from "./schema.ts";
+ * const xs: KindType<"array"> = null; // unknown[] | null
+ * ```
+ */
 export type KindType<K> = K extends OptionalKind ? KindType<K["optional"]> | undefined
   : K extends "int" ? number
   : K extends "string" ? string
@@ -76,7 +106,14 @@ export type KindType<K> = K extends OptionalKind ? KindType<K["optional"]> | und
   : K extends (value: unknown) => value is infer T ? T
   : unknown;
 
-/** A validated reply: the schema's fields with their types, plus the envelope fields. */
+/** A validated reply: the schema's fields with their types, plus the envelope fields.
+ *
+ * @example
+ * ```ts
+ * import type { Reply } from "./schema.ts";
+ * const r: Reply<{ value: "int" }> = { type: "read_ok", in_reply_to: 1, value: 3 };
+ * ```
+ */
 export type Reply<F extends Record<string, FieldKind>> =
   & { [K in keyof F]: KindType<F[K]> }
   & { type: string; in_reply_to: number; msg_id?: number };
@@ -185,7 +222,14 @@ function describe(kind: Exclude<FieldKind, OptionalKind>): string {
   }
 }
 
-/** Renders a value for an error message: JSON, cut to {@linkcode MAX_QUOTE} characters. */
+/** Renders a value for an error message: JSON, cut to 400 characters.
+ *
+ * @example
+ * ```ts
+ * import { quote } from "./schema.ts";
+ * quote({ a: "b" }); // '{"a":"b"}'
+ * ```
+ */
 export function quote(value: unknown): string {
   let text: string;
   try {
@@ -221,12 +265,30 @@ export function jsonKey(value: unknown): string {
   return `{${entries.join(",")}}`;
 }
 
-/** Whether two JSON values are equal by value (Clojure's `=` on JSON data). */
+/** Whether two JSON values are equal by value (Clojure's `=` on JSON data).
+ *
+ * @example
+ * ```ts
+ * import { jsonEqual } from "./schema.ts";
+ * jsonEqual({ a: [1] }, { a: [1] }); // true
+ * ```
+ */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   return a === b || jsonKey(a) === jsonKey(b);
 }
 
-/** Thrown by {@linkcode compareJson} for values Clojure's `compare` cannot order. */
+/** Thrown by {@linkcode compareJson} for values Clojure's `compare` cannot order.
+ *
+ * @example
+ * ```ts
+ * import { compareJson, IncomparableValues } from "./schema.ts";
+ * try {
+ *   compareJson(1, "1");
+ * } catch (e) {
+ *   console.assert(e instanceof IncomparableValues);
+ * }
+ * ```
+ */
 export class IncomparableValues extends Error {
   constructor(a: unknown, b: unknown) {
     super(`Values ${quote(a)} and ${quote(b)} cannot be compared`);

@@ -1,0 +1,127 @@
+import assert from "node:assert/strict";
+import type { Op, OpType } from "../types.ts";
+import { checkCounter, type CounterErrorDetail, RangeSet } from "./counter.ts";
+import { createRng } from "../rng.ts";
+
+class History {
+  ops: Op[] = [];
+  op(process: number, type: OpType, f: string, value: unknown, extra: Partial<Op> = {}): Op {
+    const op = {
+      index: this.ops.length,
+      time: this.ops.length * 1e6,
+      type,
+      process,
+      f,
+      value,
+      ...extra,
+    } as Op;
+    this.ops.push(op);
+    return op;
+  }
+  add(process: number, delta: number, outcome: "ok" | "fail" | "info"): void {
+    this.op(process, "invoke", "add", delta);
+    this.op(process, outcome, "add", delta);
+  }
+  finalRead(process: number, value: number, node: string): Op {
+    this.op(process, "invoke", "read", null, { final: true, node });
+    return this.op(process, "ok", "read", value, { final: true, node });
+  }
+}
+
+Deno.test("final reads equal to the acknowledged sum are valid", () => {
+  const h = new History();
+  h.add(0, 3, "ok");
+  h.add(1, 4, "ok");
+  h.add(1, 100, "fail");
+  h.op(0, "invoke", "read", null);
+  h.op(0, "ok", "read", 1);
+  h.finalRead(0, 7, "n0");
+  h.finalRead(1, 7, "n1");
+  const r = checkCounter(h.ops);
+  assert.equal(r["valid?"], true);
+  assert.equal(r.errors, null);
+  assert.deepEqual(r["final-reads"], [7, 7]);
+  assert.deepEqual(r.acceptable, [[7, 7]]);
+  assert.deepEqual(r["error-details"], []);
+});
+
+Deno.test("info adds make an acceptable set with gaps, and a read in a gap is an error", () => {
+  const h = new History();
+  h.add(0, 10, "ok");
+  h.add(1, 4, "info");
+  h.add(2, 4, "info");
+  h.finalRead(0, 14, "n0");
+  const bad = h.finalRead(1, 12, "n1");
+  h.finalRead(2, 18, "n2");
+  const r = checkCounter(h.ops);
+  assert.equal(r["valid?"], false);
+  assert.deepEqual(r.acceptable, [[10, 10], [14, 14], [18, 18]]);
+  assert.deepEqual(r.errors, [bad]);
+  const [d] = r["error-details"] as CounterErrorDetail[];
+  assert.equal(d.node, "n1");
+  assert.equal(d.value, 12);
+  assert.deepEqual(d.acceptable, [[10, 10], [14, 14], [18, 18]]);
+  assert.deepEqual(d.op, bad);
+  assert.match(d.explanation, /Final read op \d+ on n1 returned 12/);
+  assert.match(d.explanation, /10, 14, 18/);
+});
+
+Deno.test("negative info deltas extend the set downwards; adjacent sums merge", () => {
+  const h = new History();
+  h.add(0, 2, "ok");
+  h.add(0, -1, "info");
+  h.add(0, -3, "info");
+  h.finalRead(0, -2, "n0");
+  const r = checkCounter(h.ops);
+  // {2} → {1, 2} → {-2, -1, 1, 2}
+  assert.deepEqual(r.acceptable, [[-2, -1], [1, 2]]);
+  assert.equal(r["valid?"], true);
+});
+
+Deno.test("no final read at all is valid; non-final reads are not checked", () => {
+  const h = new History();
+  h.add(0, 1, "ok");
+  h.op(0, "invoke", "read", null);
+  h.op(0, "ok", "read", 99);
+  assert.equal(checkCounter(h.ops)["valid?"], true);
+  assert.equal(checkCounter([])["valid?"], true);
+});
+
+Deno.test("a non-integer final read makes the result unknown", () => {
+  const h = new History();
+  h.op(0, "invoke", "read", null, { final: true });
+  h.op(0, "ok", "read", 1.5, { final: true });
+  const r = checkCounter(h.ops);
+  assert.equal(r["valid?"], "unknown");
+  assert.match(String(r.error), /returned 1\.5, which is not an integer/);
+});
+
+Deno.test("RangeSet agrees with brute-force subset sums", () => {
+  const rng = createRng(11);
+  for (let trial = 0; trial < 50; trial++) {
+    const start = rng.int(-20, 20);
+    const deltas = Array.from({ length: rng.int(0, 12) }, () => rng.int(-5, 5));
+    const set = RangeSet.of(start);
+    let brute = new Set([start]);
+    for (const d of deltas) {
+      set.unionShifted(d);
+      brute = new Set([...brute, ...[...brute].map((x) => x + d)]);
+    }
+    const expanded = set.ranges.flatMap(([lo, hi]) =>
+      Array.from({ length: hi - lo + 1 }, (_, i) => lo + i)
+    );
+    assert.deepEqual(expanded, [...brute].sort((a, b) => a - b), `deltas ${deltas}`);
+    for (let x = start - 70; x <= start + 70; x++) assert.equal(set.has(x), brute.has(x));
+  }
+});
+
+Deno.test("hundreds of info adds stay fast", () => {
+  const rng = createRng(5);
+  const h = new History();
+  for (let i = 0; i < 800; i++) h.add(i % 5, rng.int(-5, 5), i % 2 === 0 ? "info" : "ok");
+  h.finalRead(0, 0, "n0");
+  const started = performance.now();
+  const r = checkCounter(h.ops);
+  assert.ok(performance.now() - started < 2000);
+  assert.ok((r.acceptable as unknown[]).length >= 1);
+});

@@ -1,0 +1,565 @@
+import assert from "node:assert/strict";
+import { checkRwRegister, CONSISTENCY_MODEL_NAMES, prohibitedAnomalies } from "./elle_rw.ts";
+import { createRng } from "../rng.ts";
+import { KeyWindow } from "../workloads/elle_keys.ts";
+import type { CheckResult, Op, OpType } from "../types.ts";
+
+type Mop = [string, unknown, unknown];
+
+/** One transaction of a hand-made history: its completion type and value (for fail and info, the
+ * invocation's value, as Jepsen keeps it). */
+interface Spec {
+  type?: Exclude<OpType, "invoke">;
+  value: Mop[];
+  process?: number;
+}
+
+/** A sequential history: each spec becomes an invoke (reads nulled) at index 2i and its
+ * completion at 2i + 1, each on its own process unless one is given. */
+function history(...specs: Spec[]): Op[] {
+  const ops: Op[] = [];
+  specs.forEach((s, i) => {
+    const process = s.process ?? i;
+    const invokeValue = s.value.map(([f, k, v]) => [f, k, f === "r" ? null : v]);
+    ops.push({
+      index: ops.length,
+      time: ops.length,
+      type: "invoke",
+      process,
+      f: "txn",
+      value: invokeValue,
+    });
+    const type = s.type ?? "ok";
+    ops.push({
+      index: ops.length,
+      time: ops.length,
+      type,
+      process,
+      f: "txn",
+      value: type === "ok" ? s.value : invokeValue,
+    });
+  });
+  return ops;
+}
+
+/** The completion op of the i-th spec (1-based, like T1, T2 in the spec). */
+const T = (h: Op[], i: number): Op => h[2 * i - 1];
+
+const RU = { consistencyModels: ["read-uncommitted"] };
+const RC = { consistencyModels: ["read-committed"] };
+
+function anomalies(r: CheckResult, type: string): Record<string, unknown>[] {
+  const all = r.anomalies as Record<string, Record<string, unknown>[]>;
+  assert.ok(
+    all[type],
+    `expected anomalies of type ${type} in ${JSON.stringify(r["anomaly-types"])}`,
+  );
+  return all[type];
+}
+
+function assertExplained(r: CheckResult): void {
+  for (const records of Object.values((r.anomalies ?? {}) as Record<string, unknown[]>)) {
+    for (const rec of records as { explanation?: unknown }[]) {
+      assert.equal(typeof rec.explanation, "string");
+      assert.match(rec.explanation as string, /^[A-Z]/);
+    }
+  }
+}
+
+// --- Worked examples of checkers.md §3.9 ------------------------------------------------------
+
+Deno.test("G1a: a read of a failed write, on an empty graph", () => {
+  const h = history({ type: "fail", value: [["w", 1, 3]] }, { value: [["r", 1, 3]] });
+  const rc = checkRwRegister(h, RC);
+  assert.equal(rc["valid?"], false);
+  assert.deepEqual(rc["anomaly-types"], ["G1a", "empty-transaction-graph"]);
+  const [g1a] = anomalies(rc, "G1a");
+  assert.equal(g1a.op, T(h, 2));
+  assert.deepEqual(g1a.mop, ["r", 1, 3]);
+  assert.equal(g1a.writer, T(h, 1));
+  assert.deepEqual(rc.not, ["read-committed"]);
+  assertExplained(rc);
+  // At read-uncommitted G1a is allowed, but Maelstrom still fails the empty graph.
+  const ru = checkRwRegister(h, RU);
+  assert.equal(ru["valid?"], false);
+  assert.deepEqual(ru["anomaly-types"], ["empty-transaction-graph"]);
+  assertExplained(ru);
+});
+
+Deno.test("G1b: a read of an intermediate write", () => {
+  const h = history({ value: [["w", 1, 1], ["w", 1, 2]] }, { value: [["r", 1, 1]] });
+  const rc = checkRwRegister(h, RC);
+  assert.equal(rc["valid?"], false);
+  assert.deepEqual(rc["anomaly-types"], ["G1b", "empty-transaction-graph"]);
+  const [g1b] = anomalies(rc, "G1b");
+  assert.equal(g1b.op, T(h, 2));
+  assert.deepEqual(g1b.mop, ["r", 1, 1]);
+  assert.equal(g1b.writer, T(h, 1));
+  assertExplained(rc);
+  assert.deepEqual(checkRwRegister(h, RU)["anomaly-types"], ["empty-transaction-graph"]);
+});
+
+Deno.test("G1b: reading one's own intermediate write is fine", () => {
+  const h = history(
+    { value: [["w", 1, 1], ["r", 1, 1], ["w", 1, 2]] },
+    { value: [["r", 1, 2]] },
+  );
+  assert.deepEqual(checkRwRegister(h, RC), { "valid?": true });
+});
+
+Deno.test("G1c: circular information flow, exactly as the spec's result map", () => {
+  const h = history(
+    { value: [["w", 1, 1], ["r", 2, 1]] },
+    { value: [["w", 2, 1], ["r", 1, 1]] },
+  );
+  const rc = checkRwRegister(h, RC);
+  const [t1, t2] = [T(h, 1), T(h, 2)];
+  assert.equal(rc["valid?"], false);
+  assert.deepEqual(rc["anomaly-types"], ["G1c"]);
+  assert.deepEqual(rc.not, ["read-committed"]);
+  const [g1c] = anomalies(rc, "G1c");
+  assert.deepEqual(g1c.cycle, [t1, t2, t1]);
+  assert.deepEqual(g1c.steps, [
+    { type: "wr", key: 1, value: 1, "a-mop-index": 0, "b-mop-index": 1 },
+    { type: "wr", key: 2, value: 1, "a-mop-index": 0, "b-mop-index": 1 },
+  ]);
+  assert.equal(g1c.type, "G1c");
+  assert.match(
+    g1c.explanation as string,
+    /T1 < T2 because T1 wrote key 1 = 1 and T2 read it \(wr\); T2 < T1 because T2 wrote key 2 = 1 and T1 read it \(wr\)/,
+  );
+  assert.deepEqual(checkRwRegister(h, RU), { "valid?": true });
+});
+
+Deno.test("write cycle: PL-1-cycle-exists (Maelstrom) plus G0 by name (ours)", () => {
+  const h = history(
+    { value: [["w", 1, 1], ["r", 2, 1], ["w", 2, 2]] },
+    { value: [["r", 1, 1], ["w", 1, 2], ["w", 2, 1]] },
+  );
+  const [t1, t2] = [T(h, 1), T(h, 2)];
+  const ru = checkRwRegister(h, RU);
+  assert.equal(ru["valid?"], false);
+  assert.deepEqual(ru["anomaly-types"], ["G0", "PL-1-cycle-exists"]);
+  assert.deepEqual(ru.not, ["read-uncommitted"]);
+  const [pl1] = anomalies(ru, "PL-1-cycle-exists");
+  assert.deepEqual(pl1.scc, [t1.index, t2.index]);
+  assert.equal(pl1["scc-size"], 2);
+  assert.equal(pl1.not, "read-uncommitted");
+  const [g0] = anomalies(ru, "G0");
+  assert.equal(g0.type, "G0");
+  assert.deepEqual(g0.cycle, [t1, t2, t1]);
+  assert.deepEqual(g0.steps, [
+    { type: "ww", key: 1, value: 1, "value'": 2, "a-mop-index": 0, "b-mop-index": 1 },
+    { type: "ww", key: 2, value: 1, "value'": 2, "a-mop-index": 2, "b-mop-index": 2 },
+  ]);
+  assert.match(
+    g0.explanation as string,
+    /T1 < T2 because T1 wrote key 1 = 1 and T2 overwrote it with 2 \(ww\)/,
+  );
+  assertExplained(ru);
+
+  // At read-committed Maelstrom's own label for the same cycle is G1c (its ww steps are also wr).
+  const rc = checkRwRegister(h, RC);
+  assert.deepEqual(rc["anomaly-types"], ["G0", "G1c", "PL-1-cycle-exists"]);
+  const [g1c] = anomalies(rc, "G1c");
+  assert.deepEqual(g1c.cycle, [t1, t2, t1]);
+  assert.deepEqual((g1c.steps as { type: string }[]).map((s) => s.type), ["wr", "wr"]);
+  assertExplained(rc);
+});
+
+Deno.test("cyclic versions: invalid at read-uncommitted, plus G1c at read-committed", () => {
+  const h = history(
+    { value: [["r", 1, 1], ["w", 1, 2]] },
+    { value: [["r", 1, 2], ["w", 1, 1]] },
+  );
+  const ru = checkRwRegister(h, RU);
+  assert.equal(ru["valid?"], false);
+  assert.deepEqual(ru["anomaly-types"], ["cyclic-versions"]);
+  const [cv] = anomalies(ru, "cyclic-versions");
+  assert.equal(cv.key, 1);
+  assert.deepEqual(cv.scc, [1, 2]);
+  assert.deepEqual(cv.sources, ["initial-state", "wfr-keys"]);
+  assert.deepEqual(ru.not, ["read-uncommitted"]);
+  assertExplained(ru);
+  const rc = checkRwRegister(h, RC);
+  assert.deepEqual(rc["anomaly-types"], ["G1c", "cyclic-versions"]);
+  const [g1c] = anomalies(rc, "G1c");
+  assert.deepEqual(g1c.cycle, [T(h, 1), T(h, 2), T(h, 1)]);
+});
+
+Deno.test("not flagged at read-committed: an internal inconsistency", () => {
+  // Another transaction writes 6 (so the read is not garbage) and one reads 5 (so the graph has
+  // an edge): only the internal anomaly remains, which read-committed allows.
+  const h = history(
+    { value: [["w", 1, 6]] },
+    { value: [["w", 1, 5], ["r", 1, 6]] },
+    { value: [["r", 1, 5]] },
+  );
+  assert.deepEqual(checkRwRegister(h, RC), { "valid?": true });
+  const si = checkRwRegister(h, { consistencyModels: ["snapshot-isolation"] });
+  assert.deepEqual(si["anomaly-types"], ["internal"]);
+  const [internal] = anomalies(si, "internal");
+  assert.equal(internal.op, T(h, 2));
+  assert.deepEqual(internal.mop, ["r", 1, 6]);
+  assert.equal(internal.expected, 5);
+  assertExplained(si);
+});
+
+Deno.test("the spec's bare internal example is a garbage read for us", () => {
+  // [w 1 5][r 1 6] alone: nobody wrote 6. Maelstrom accepts it (on a non-empty graph); we flag it.
+  const h = history({ value: [["w", 1, 5], ["r", 1, 6]] }, { value: [["r", 1, 5]] });
+  const rc = checkRwRegister(h, RC);
+  assert.deepEqual(rc["anomaly-types"], ["garbage-read"]);
+  const [g] = anomalies(rc, "garbage-read");
+  assert.equal(g.op, T(h, 1));
+  assert.deepEqual(g.mop, ["r", 1, 6]);
+  assertExplained(rc);
+});
+
+Deno.test("not flagged at read-committed: a lost update", () => {
+  const h = history(
+    { value: [["w", 1, 1]] },
+    { value: [["r", 1, 1], ["w", 1, 2]] },
+    { value: [["r", 1, 1], ["w", 1, 3]] },
+  );
+  assert.deepEqual(checkRwRegister(h, RC), { "valid?": true });
+  const rr = checkRwRegister(h, { consistencyModels: ["repeatable-read"] });
+  assert.equal(rr["valid?"], false);
+  assert.ok((rr["anomaly-types"] as string[]).includes("lost-update"));
+  const [lu] = anomalies(rr, "lost-update");
+  assert.equal(lu.key, 1);
+  assert.equal(lu.value, 1);
+  assert.deepEqual(lu.txns, [T(h, 2), T(h, 3)]);
+  // The two updates also form an rw cycle of two adjacent anti-dependencies.
+  assert.ok((rr["anomaly-types"] as string[]).includes("G2-item"));
+  assertExplained(rr);
+});
+
+Deno.test("not flagged at read-committed: G-single-item through a null read", () => {
+  const h = history(
+    { value: [["r", 1, null], ["r", 2, 1]] },
+    { value: [["w", 2, 1], ["w", 1, 2]] },
+  );
+  assert.deepEqual(checkRwRegister(h, RC), { "valid?": true });
+  const ser = checkRwRegister(h, { consistencyModels: ["serializable"] });
+  assert.deepEqual(ser["anomaly-types"], ["G-single-item"]);
+  const [gs] = anomalies(ser, "G-single-item");
+  assert.deepEqual(gs.cycle, [T(h, 1), T(h, 2), T(h, 1)]);
+  assert.deepEqual(gs.steps, [
+    { type: "rw", key: 1, value: null, "value'": 2, "a-mop-index": 0, "b-mop-index": 1 },
+    { type: "wr", key: 2, value: 1, "a-mop-index": 0, "b-mop-index": 1 },
+  ]);
+  assert.deepEqual(ser.not, ["consistent-view", "repeatable-read"]);
+  assertExplained(ser);
+});
+
+// --- Other anomalies and paths ---------------------------------------------------------------
+
+Deno.test("a valid history is valid at every level", () => {
+  const h = history(
+    { value: [["w", 1, 1], ["w", 2, 1]] },
+    { value: [["r", 1, 1], ["w", 1, 2], ["r", 2, 1]] },
+    { value: [["r", 1, 2], ["r", 2, 1], ["r", 3, null]] },
+    { type: "info", value: [["w", 3, 1]] },
+    { type: "fail", value: [["w", 3, 2]] },
+  );
+  for (const m of ["read-uncommitted", "read-committed", "serializable", "strict-serializable"]) {
+    assert.deepEqual(checkRwRegister(h, { consistencyModels: [m] }), { "valid?": true }, m);
+  }
+});
+
+Deno.test("G-nonadjacent-item: two anti-dependencies separated by reads", () => {
+  const h = history(
+    { value: [["r", "a", null], ["r", "d", 1]] },
+    { value: [["w", "a", 1], ["w", "b", 1]] },
+    { value: [["r", "b", 1], ["r", "c", null]] },
+    { value: [["w", "c", 1], ["w", "d", 1]] },
+  );
+  assert.deepEqual(checkRwRegister(h, RC), { "valid?": true });
+  const si = checkRwRegister(h, { consistencyModels: ["snapshot-isolation"] });
+  assert.deepEqual(si["anomaly-types"], ["G-nonadjacent-item"]);
+  const [g] = anomalies(si, "G-nonadjacent-item");
+  assert.deepEqual((g.steps as { type: string }[]).map((s) => s.type), ["rw", "wr", "rw", "wr"]);
+  assert.deepEqual(g.cycle, [T(h, 1), T(h, 2), T(h, 3), T(h, 4), T(h, 1)]);
+});
+
+Deno.test("G2-item: write skew is allowed by snapshot isolation only", () => {
+  const h = history(
+    { value: [["r", 1, null], ["r", 2, null], ["w", 1, 1]] },
+    { value: [["r", 1, null], ["r", 2, null], ["w", 2, 1]] },
+    { value: [["r", 1, 1], ["r", 2, 1]] },
+  );
+  assert.deepEqual(checkRwRegister(h, { consistencyModels: ["snapshot-isolation"] }), {
+    "valid?": true,
+  });
+  const ser = checkRwRegister(h, { consistencyModels: ["serializable"] });
+  assert.deepEqual(ser["anomaly-types"], ["G2-item"]);
+  const [g] = anomalies(ser, "G2-item");
+  assert.deepEqual((g.steps as { type: string }[]).map((s) => s.type), ["rw", "rw"]);
+  assert.deepEqual(ser.not, ["repeatable-read"]);
+  assertExplained(ser);
+});
+
+Deno.test("garbage reads are flagged from read-uncommitted up, and only non-null ones", () => {
+  const h = history(
+    { value: [["w", 1, 1]] },
+    { value: [["r", 1, 1], ["r", 1, 7], ["r", 2, null]] },
+  );
+  const ru = checkRwRegister(h, RU);
+  assert.equal(ru["valid?"], false);
+  assert.deepEqual(ru["anomaly-types"], ["garbage-read"]);
+  const [g] = anomalies(ru, "garbage-read");
+  assert.equal(g.op, T(h, 2));
+  assert.deepEqual(g.mop, ["r", 1, 7]);
+  assert.deepEqual(ru.not, ["read-uncommitted"]);
+  assertExplained(ru);
+  // A model that implies nothing transactional does not prohibit it.
+  assert.deepEqual(checkRwRegister(h, { consistencyModels: ["linearizable"] }), {
+    "valid?": true,
+  });
+});
+
+Deno.test("a value written by any op, even an info or failed one, is not garbage", () => {
+  const h = history(
+    { value: [["w", 1, 1]] },
+    { type: "info", value: [["w", 1, 2]] },
+    { type: "fail", value: [["w", 2, 9]] },
+    { value: [["r", 1, 1], ["r", 1, 2]] },
+    { value: [["r", 2, 9], ["r", 1, 1]] },
+  );
+  const ru = checkRwRegister(h, RU);
+  assert.deepEqual(ru, { "valid?": true });
+  // Reading the failed write is still G1a at read-committed.
+  assert.deepEqual(checkRwRegister(h, RC)["anomaly-types"], ["G1a"]);
+});
+
+Deno.test("an empty graph alone is a failure (Maelstrom's wrapper)", () => {
+  const r = checkRwRegister(history({ value: [["w", 1, 1]] }), RC);
+  assert.deepEqual(r["anomaly-types"], ["empty-transaction-graph"]);
+  assert.equal(r["valid?"], false);
+  assertExplained(r);
+  assert.equal(checkRwRegister([], RU)["valid?"], false);
+});
+
+Deno.test("the history cannot be analysed: unknown model, two writers, mixed keys", () => {
+  const h = history({ value: [["w", 1, 1]] }, { value: [["r", 1, 1]] });
+  const unknownModel = checkRwRegister(h, { consistencyModels: ["read-commited"] });
+  assert.equal(unknownModel["valid?"], "unknown");
+  assert.match(unknownModel.error as string, /^Unknown consistency model "read-commited"/);
+  const twoWriters = checkRwRegister(
+    history({ value: [["w", 1, 1]] }, { value: [["w", 1, 1]] }, { value: [["r", 1, 1]] }),
+    RC,
+  );
+  assert.equal(twoWriters["valid?"], "unknown");
+  assert.match(twoWriters.error as string, /^Key 1 = 1 was the final write of 2 ok transactions/);
+  const mixed = checkRwRegister(history({ value: [["w", 1, 1], ["w", "x", 1]] }), RC);
+  assert.equal(mixed["valid?"], "unknown");
+});
+
+Deno.test("nemesis ops and other fs are ignored", () => {
+  const h = history({ value: [["w", 1, 1]] }, { value: [["r", 1, 1]] });
+  const noisy: Op[] = [
+    { index: 100, time: 0, type: "info", process: "nemesis", f: "start-partition", value: null },
+    ...h,
+  ];
+  assert.deepEqual(checkRwRegister(noisy, RC), { "valid?": true });
+});
+
+Deno.test("strict-serializable: a read from the future is G1c-realtime", () => {
+  // T1 reads 1 and completes; only then is T2, which writes 1, invoked.
+  const h = history({ value: [["r", 1, 1]] }, { value: [["w", 1, 1]] });
+  assert.deepEqual(checkRwRegister(h, RC), { "valid?": true });
+  const ss = checkRwRegister(h, { consistencyModels: ["strict-serializable"] });
+  assert.deepEqual(ss["anomaly-types"], ["G1c-realtime"]);
+  const [g] = anomalies(ss, "G1c-realtime");
+  assert.deepEqual(g.cycle, [T(h, 1), T(h, 2), T(h, 1)]);
+  assert.deepEqual(g.steps, [
+    { type: "realtime", "a-end-index": T(h, 1).index, "b-start-index": h[2].index },
+    { type: "wr", key: 1, value: 1, "a-mop-index": 0, "b-mop-index": 0 },
+  ]);
+  assert.deepEqual(ss.not, ["strong-read-committed"]);
+  assertExplained(ss);
+});
+
+Deno.test("strong session models add process edges: G1c-process", () => {
+  const h = history({ value: [["r", 1, 1]], process: 0 }, { value: [["w", 1, 1]], process: 0 });
+  const r = checkRwRegister(h, { consistencyModels: ["strong-session-read-committed"] });
+  assert.deepEqual(r["anomaly-types"], ["G1c-process"]);
+  assert.deepEqual(
+    (anomalies(r, "G1c-process")[0].steps as { type: string }[]).map((s) => s.type),
+    ["process", "wr"],
+  );
+});
+
+Deno.test("prohibited sets match the spec's lists (plus our garbage-read)", () => {
+  const ru = ["G0", "PL-1-cycle-exists", "cyclic-versions", "duplicate-elements", "garbage-read"];
+  const rc = [
+    ...ru,
+    "G1",
+    "G1a",
+    "G1b",
+    "G1c",
+    "PL-2-cycle-exists",
+    "dirty-update",
+    "future-read",
+    "incompatible-order",
+  ];
+  const rr = [
+    ...rc,
+    "G-cursor",
+    "G-single-item",
+    "G-nonadjacent-item",
+    "G2-item",
+    "lost-update",
+    "PL-2.99-cycle-exists",
+  ];
+  const si = [
+    ...rc,
+    "internal",
+    "lost-update",
+    "G-cursor",
+    "G-monotonic",
+    "G-MSR",
+    "G-SI",
+    "G-SIb",
+    "G-single",
+    "G-single-item",
+    "G-nonadjacent",
+    "G-nonadjacent-item",
+    "PL-SI-cycle-exists",
+  ];
+  const ser = [
+    ...new Set([...si, ...rr]),
+    "G-update",
+    "G2",
+    "write-skew",
+    "predicate-read-miss",
+    "PL-3-cycle-exists",
+  ];
+  const variants = [
+    "G0",
+    "G1",
+    "G1c",
+    "G-single",
+    "G-single-item",
+    "G-nonadjacent",
+    "G-nonadjacent-item",
+    "G2",
+    "G2-item",
+  ].flatMap((a) => [`${a}-process`, `${a}-realtime`]);
+  const sser = [
+    ...ser,
+    ...variants,
+    ...[
+      "PL-SS",
+      "strong-PL-1",
+      "strong-PL-2",
+      "strong-session-PL-1",
+      "strong-session-PL-2",
+      "strong-session-serializable",
+      "strong-session-snapshot-isolation",
+      "strong-snapshot-isolation",
+    ].map((m) => `${m}-cycle-exists`),
+  ];
+  const sorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
+  assert.deepEqual(sorted(prohibitedAnomalies(["read-uncommitted"])), sorted(ru));
+  assert.deepEqual(sorted(prohibitedAnomalies(["read-committed"])), sorted(rc));
+  assert.deepEqual(sorted(prohibitedAnomalies(["repeatable-read"])), sorted(rr));
+  assert.deepEqual(sorted(prohibitedAnomalies(["snapshot-isolation"])), sorted(si));
+  assert.deepEqual(sorted(prohibitedAnomalies(["serializable"])), sorted(ser));
+  assert.deepEqual(sorted(prohibitedAnomalies(["strict-serializable"])), sorted(sser));
+  assert.deepEqual(sorted(prohibitedAnomalies(["PL-2"])), sorted(rc));
+  assert.deepEqual(
+    sorted(prohibitedAnomalies(["read-uncommitted", "repeatable-read"])),
+    sorted(rr),
+  );
+  for (const m of CONSISTENCY_MODEL_NAMES) prohibitedAnomalies([m]);
+  assert.throws(() => prohibitedAnomalies(["nope"]), RangeError);
+});
+
+// --- Big histories ---------------------------------------------------------------------------
+
+/** A random history of `count` transactions over `concurrency` processes, generated like the
+ * workload (KeyWindow). Each transaction runs atomically when it completes, against committed
+ * state. With `stale`, reads return a committed value up to a few versions old (and writes still
+ * install in commit order): read-committed holds, serializability does not. */
+function simulate(count: number, seed: number, stale = false, concurrency = 10): Op[] {
+  const rng = createRng(seed);
+  const window = new KeyWindow({ keyCount: 10, maxWritesPerKey: 16 }, rng);
+  const versions = new Map<number, number[]>();
+  const ops: Op[] = [];
+  const inFlight = new Map<number, Mop[]>();
+  let started = 0, done = 0;
+  while (done < count) {
+    const p = rng.int(0, concurrency);
+    const txn = inFlight.get(p);
+    const op = (type: OpType, value: Mop[]) =>
+      ops.push({ index: ops.length, time: ops.length * 1000, type, process: p, f: "txn", value });
+    if (!txn) {
+      if (started === count) continue;
+      const length = rng.int(1, 5);
+      const mops: Mop[] = [];
+      for (let i = 0; i < length; i++) {
+        const m = window.nextMop();
+        mops.push(m.kind === "r" ? ["r", m.key, null] : ["w", m.key, m.value]);
+      }
+      inFlight.set(p, mops);
+      started++;
+      op("invoke", mops);
+      continue;
+    }
+    const local = new Map<unknown, unknown>();
+    const result: Mop[] = txn.map(([f, k, v]) => {
+      if (f === "w") {
+        local.set(k, v);
+        return [f, k, v];
+      }
+      if (!local.has(k)) {
+        const vs = versions.get(k as number) ?? [];
+        const back = stale ? rng.int(0, 4) : 0;
+        local.set(k, vs.length - 1 - back >= 0 ? vs[vs.length - 1 - back] : null);
+      }
+      return [f, k, local.get(k)];
+    });
+    for (const [f, k, v] of result) {
+      if (f !== "w") continue;
+      const vs = versions.get(k as number) ?? [];
+      // Only the transaction's final write to each key is installed.
+      if (local.get(k) === v && vs[vs.length - 1] !== v) vs.push(v as number);
+      versions.set(k as number, vs);
+    }
+    inFlight.delete(p);
+    done++;
+    op("ok", result);
+  }
+  return ops;
+}
+
+function timed<T>(f: () => T): [T, number] {
+  const t0 = performance.now();
+  const out = f();
+  return [out, performance.now() - t0];
+}
+
+Deno.test("performance: 20,000 serial transactions are valid and checked quickly", () => {
+  const h = simulate(20_000, 7);
+  for (const m of ["read-uncommitted", "read-committed", "strict-serializable"]) {
+    const [r, ms] = timed(() => checkRwRegister(h, { consistencyModels: [m] }));
+    assert.deepEqual(r, { "valid?": true }, `${m}: ${JSON.stringify(r["anomaly-types"])}`);
+    console.log(`  ${m}: ${ms.toFixed(0)} ms for ${h.length} ops`);
+    assert.ok(ms < 4000, `${m} took ${ms.toFixed(0)} ms`);
+  }
+});
+
+Deno.test("performance: 20,000 transactions with stale reads (large rw cycles)", () => {
+  const h = simulate(20_000, 11, true);
+  const [rc, rcMs] = timed(() => checkRwRegister(h, RC));
+  assert.deepEqual(rc, { "valid?": true }, JSON.stringify(rc["anomaly-types"]));
+  console.log(`  read-committed: ${rcMs.toFixed(0)} ms`);
+  const [ser, serMs] = timed(() => checkRwRegister(h, { consistencyModels: ["serializable"] }));
+  console.log(`  serializable: ${serMs.toFixed(0)} ms, ${JSON.stringify(ser["anomaly-types"])}`);
+  assert.equal(ser["valid?"], false);
+  assert.ok((ser["anomaly-types"] as string[]).includes("G-single-item"));
+  assert.ok(!(ser["anomaly-types"] as string[]).includes("G1c"));
+  assert.ok(rcMs < 4000 && serMs < 8000, `took ${rcMs.toFixed(0)} / ${serMs.toFixed(0)} ms`);
+});
