@@ -1,0 +1,171 @@
+// Whole tests through both runners: our challenges pass, and broken nodes are caught with the
+// anomaly named. Process runs go through the CLI exactly as a user would run them.
+import assert from "node:assert/strict";
+import { cli, explain, simulate } from "../tests/support.ts";
+import type { CheckResult } from "./types.ts";
+
+const workload = (r: CheckResult) => r.workload as CheckResult;
+const nodes = (r: CheckResult) => (r.nodes as CheckResult).problems as Record<string, unknown>[];
+
+Deno.test("process: echo passes the fly.io command (shortened)", async () => {
+  const run = await cli([
+    "-w",
+    "echo",
+    "--bin",
+    "launchers/echo",
+    "--node-count",
+    "1",
+    "--time-limit",
+    "3",
+  ]);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.equal(run.results?.["valid?"], true);
+  assert.match(run.stdout, /Everything looks good! ヽ\(‘ー`\)ノ\n$/);
+  assert.match(run.stderr, /^Seed: \d+/);
+});
+
+Deno.test("process: unique-ids passes under partitions with total availability", async () => {
+  const run = await cli([
+    ..."-w unique-ids --time-limit 3 --rate 500 --node-count 3 --availability total --nemesis partition --nemesis-interval 1"
+      .split(" "),
+    "--bin",
+    "launchers/unique-ids",
+  ]);
+  assert.equal(run.code, 0, run.stdout);
+  const w = workload(run.results!);
+  assert.equal(w["duplicated-count"], 0);
+  assert.ok((w["acknowledged-count"] as number) > 1000);
+  assert.equal((run.results!.availability as CheckResult)["ok-fraction"], 1);
+});
+
+Deno.test("process: a wrong echo is caught and explained with its messages", async () => {
+  const run = await cli([
+    ..."-w echo --node-count 1 --time-limit 2 --process".split(" "),
+    "--bin",
+    "tests/fixtures/echo_wrong.ts",
+  ]);
+  assert.equal(run.code, 1);
+  const w = workload(run.results!);
+  assert.equal(w["valid?"], false);
+  assert.ok((w.errors as unknown[]).length > 0);
+  assert.match(run.stdout, /Violations/);
+  assert.match(run.stdout, /message \d+: n0 → c\d+ \{"type":"echo_ok","echo":"Please echo \d+!"/);
+  assert.match(run.stdout, /Analysis invalid! \(ﾉಥ益ಥ）ﾉ ┻━┻\n$/);
+});
+
+Deno.test("process: duplicate ids across nodes are caught, naming the ops", async () => {
+  const run = await cli([
+    ..."-w unique-ids --node-count 3 --time-limit 2 --rate 100 --process".split(" "),
+    "--bin",
+    "tests/fixtures/ids_duplicate.ts",
+  ]);
+  assert.equal(run.code, 1);
+  const w = workload(run.results!);
+  assert.ok((w["duplicated-count"] as number) > 0, explain(run.results!));
+  assert.match(run.stdout, /duplicat/i);
+});
+
+Deno.test("process: a node that crashes mid-run is reported with its stderr, exit 255", async () => {
+  const run = await cli([
+    ..."-w echo --node-count 1 --time-limit 3 --rate 10 --process".split(" "),
+    "--bin",
+    "tests/fixtures/crash_midrun.ts",
+  ]);
+  assert.equal(run.code, 255);
+  const [problem] = nodes(run.results!);
+  assert.equal(problem.kind, "crashed");
+  assert.equal(problem.node, "n0");
+  assert.match(String(problem.message), /crashed with exit status 3/);
+  assert.match(run.stdout, /Simulated crash after 5 echoes/);
+});
+
+Deno.test("process: a node silent on init is named in a clear error", async () => {
+  const run = await cli([
+    ..."-w echo --node-count 2 --time-limit 2 --process".split(" "),
+    "--bin",
+    "tests/fixtures/silent_init.ts",
+  ]);
+  assert.equal(run.code, 255);
+  assert.match(run.stderr, /Node "n0" did not answer init within 10000 ms/);
+  assert.match(run.stderr, /Node "n1" did not answer init/);
+  assert.equal(run.results, undefined);
+});
+
+Deno.test("process: a node that prints garbage on stdout is named with the line", async () => {
+  const run = await cli([
+    ..."-w echo --node-count 1 --time-limit 3 --rate 10 --process".split(" "),
+    "--bin",
+    "tests/fixtures/garbage.ts",
+  ]);
+  assert.equal(run.code, 1);
+  const [problem] = nodes(run.results!);
+  assert.equal(problem.kind, "bad-line");
+  assert.equal(problem.line, "Echoing a message, all fine here");
+  assert.match(run.stdout, /not JSON; logs belong on stderr/);
+});
+
+Deno.test("process: a missing binary and bad flags are usage errors (254)", async () => {
+  const missing = await cli(["-w", "echo", "--bin", "no/such/binary"]);
+  assert.equal(missing.code, 254);
+  assert.match(missing.stderr, /The binary "no\/such\/binary" does not exist/);
+  const bad = await cli(["-w", "echo", "--bin", "launchers/echo", "--rate", "fast"]);
+  assert.equal(bad.code, 254);
+  assert.match(bad.stderr, /--rate must be a number of at least 0, not "fast"/);
+  const unknown = await cli(["-w", "echo", "--bin", "launchers/echo", "--frobnicate"]);
+  assert.equal(unknown.code, 254);
+  assert.match(unknown.stderr, /frobnicate/);
+});
+
+// --- The simulator reaches the same verdicts. ---
+
+Deno.test("simulation: echo and unique-ids pass", async () => {
+  const echo = await simulate("challenges/echo.ts", "-w echo --node-count 1 --time-limit 10", 1);
+  assert.equal(echo.results["valid?"], true, explain(echo.results));
+  for (const seed of [1, 2, 3]) {
+    const ids = await simulate(
+      "challenges/unique_ids.ts",
+      "-w unique-ids --time-limit 30 --rate 1000 --node-count 3 --availability total --nemesis partition",
+      seed,
+    );
+    assert.equal(ids.results["valid?"], true, explain(ids.results));
+    assert.ok((workload(ids.results)["acknowledged-count"] as number) > 25_000);
+  }
+});
+
+Deno.test("simulation: broken lib nodes are caught as in process runs", async () => {
+  const wrong = await simulate(
+    "tests/fixtures/echo_wrong.ts",
+    "-w echo --node-count 1 --time-limit 5",
+    1,
+  );
+  assert.equal(workload(wrong.results)["valid?"], false);
+  const dup = await simulate(
+    "tests/fixtures/ids_duplicate.ts",
+    "-w unique-ids --node-count 3 --time-limit 5 --rate 100",
+    1,
+  );
+  assert.ok((workload(dup.results)["duplicated-count"] as number) > 0);
+  const garbage = await simulate(
+    "tests/fixtures/garbage.ts",
+    "-w echo --node-count 1 --time-limit 5 --rate 10",
+    1,
+  );
+  assert.equal(garbage.results["valid?"], false);
+  assert.equal(nodes(garbage.results)[0].kind, "bad-line");
+  await assert.rejects(
+    simulate("tests/fixtures/silent_init.ts", "-w echo --node-count 1 --time-limit 5", 1),
+    /did not answer init within 10000 ms/,
+  );
+});
+
+Deno.test("simulation: the same seed gives the same history, journal and verdict", async () => {
+  const args =
+    "-w unique-ids --time-limit 10 --rate 200 --node-count 3 --availability total --nemesis partition --nemesis-interval 2";
+  const a = await simulate("challenges/unique_ids.ts", args, 42);
+  const b = await simulate("challenges/unique_ids.ts", args, 42);
+  const c = await simulate("challenges/unique_ids.ts", args, 43);
+  assert.equal(JSON.stringify(a.history), JSON.stringify(b.history));
+  assert.equal(JSON.stringify(a.network.journal), JSON.stringify(b.network.journal));
+  assert.equal(JSON.stringify(a.results), JSON.stringify(b.results));
+  assert.notEqual(JSON.stringify(a.history), JSON.stringify(c.history));
+});
