@@ -15,6 +15,8 @@ export interface Part {
   challenge: string;
   /** The `maelstrom test` arguments after `--bin`. */
   args: string[];
+  /** Extra arguments for the node itself (after `--`), such as a tuning profile. */
+  nodeArgs?: string[];
 }
 
 const a = (s: string) => s.split(" ");
@@ -117,10 +119,15 @@ export const PARTS: readonly Part[] = [
   },
 ];
 
+/** The challenge file of a part, relative to the project root. */
+export function challengeFile(part: Part): string {
+  return `challenges/${part.challenge.replaceAll("-", "_")}.ts`;
+}
+
 /** Whether the challenge file for a part exists yet. */
 export function isBuilt(part: Part, root: string): boolean {
   try {
-    Deno.statSync(`${root}/challenges/${part.challenge.replaceAll("-", "_")}.ts`);
+    Deno.statSync(`${root}/${challengeFile(part)}`);
     return true;
   } catch {
     return false;
