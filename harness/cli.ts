@@ -26,6 +26,7 @@ import { createRunDir, summarize, verdictLine, writeRun } from "./results.ts";
 import { type Progress, runTest, TestAbort } from "./runner.ts";
 import type { TestOptions, Workload } from "./types.ts";
 import { loadWorkload, WORKLOAD_NAMES } from "./workloads/mod.ts";
+import { CONSISTENCY_MODEL_NAMES } from "./checkers/elle_rw.ts";
 
 /** A command-line mistake: printed with the usage, exit 254. */
 export class UsageError extends Error {
@@ -273,6 +274,15 @@ export async function main(argv: string[]): Promise<number> {
     return 254;
   }
   const { opts } = cli;
+  const unknownModels = opts.consistencyModels.filter((m) => !CONSISTENCY_MODEL_NAMES.has(m));
+  if (opts.workload.startsWith("txn-") && unknownModels.length > 0) {
+    // Maelstrom accepts any name here and only fails at analysis (valid? unknown); we keep that
+    // verdict but say so up front.
+    console.error(
+      `Warning: unknown consistency model ${unknownModels.map((m) => `"${m}"`).join(", ")}; ` +
+        `the analysis will be "unknown". Models are separated by " , " (spaces around the comma).`,
+    );
+  }
   const simulate = SCRIPT.test(bin) && !cli.process;
   console.error(`Seed: ${opts.seed}`);
   const reproduce = `deno task maelstrom test ${

@@ -8,9 +8,8 @@
  *
  * 1. Every txn op is read as a list of micro-ops; its *external reads* (first access to a key,
  *    when that is a read) and *external writes* (last write per key) drive everything else.
- * 2. Non-cycle anomalies: {@linkcode findG1a aborted reads}, {@linkcode findG1b intermediate
- *    reads}, {@linkcode findInternal internal inconsistency} and {@linkcode findLostUpdates lost
- *    updates}.
+ * 2. Non-cycle anomalies: aborted reads (G1a), intermediate reads (G1b), internal
+ *    inconsistency and lost updates.
  * 3. A version order per key (`nil` first, then write-follows-read edges) and a dependency graph
  *    over ok transactions with `wr`, `ww` and `rw` edges, plus `process` or `realtime` edges when
  *    the models ask for them.
@@ -1310,8 +1309,8 @@ function kindNames(kinds: number): string[] {
   return names.filter(([k]) => kinds & k).map(([, n]) => n);
 }
 
-/** The model whose cycle-exists case would reveal each friendly model's name, for the
- * "drop cycle-exists ruled out by other types" rule. */
+/** Each cycle-exists type and the model it rules out, for the result map's rule that drops a
+ * cycle-exists case whose model another reported type already rules out. */
 const CYCLE_EXISTS_MODEL: ReadonlyMap<string, string> = new Map(
   CYCLE_EXISTS.map((c) => [c.type, c.model]),
 );
@@ -1454,7 +1453,10 @@ function analyseComponent(
     // OUR ADDITION: Elle explains each ww step of a write cycle as wr (every ww edge is also a
     // wr edge under unique writes) and so labels it G1c. We also report it as G0, by its ww steps.
     if (s.finder === "g0" && record.type !== s.type) {
-      out.ours.push(explainCycle(ctx, cycle, WW_FIRST_ORDER));
+      const g0 = explainCycle(ctx, cycle, WW_FIRST_ORDER);
+      g0.explanation += ` Elle labels this cycle ${record.type}, because each of its ww ` +
+        `steps is also a wr step; also reporting it as ${g0.type} is our addition.`;
+      out.ours.push(g0);
     }
   }
   return out;
@@ -1541,7 +1543,14 @@ function findTypedCycle(
 // ---------------------------------------------------------------------------------------------
 // The checker
 
-/** Options of {@linkcode checkRwRegister}. */
+/** Options of {@linkcode checkRwRegister}.
+ *
+ * @example
+ * ```ts
+ * import type { RwRegisterCheckOptions } from "./elle_rw.ts";
+ * const opts: RwRegisterCheckOptions = { consistencyModels: ["read-committed"] };
+ * ```
+ */
 export interface RwRegisterCheckOptions {
   /** Maelstrom's `--consistency-models`, such as `["read-committed"]`. Names are those of
    * {@linkcode CONSISTENCY_MODEL_NAMES}; several combine by union. */

@@ -563,3 +563,238 @@ Deno.test("performance: 20,000 transactions with stale reads (large rw cycles)",
   assert.ok(!(ser["anomaly-types"] as string[]).includes("G1c"));
   assert.ok(rcMs < 4000 && serMs < 8000, `took ${rcMs.toFixed(0)} / ${serMs.toFixed(0)} ms`);
 });
+
+// --- Cross-check against spec §3.8's decision procedure ----------------------------------------
+
+/** A naive, independent reading of checkers.md §3.8 for small histories: adjacency matrices and
+ * transitive closure instead of SCCs and searches. Returns the anomaly types expected at RU and
+ * RC (with our two additions) and whether serializable fails, or undefined when two ok
+ * transactions share a final write. */
+function expectedTypes(
+  h: readonly Op[],
+): { ru: string[]; rc: string[]; serInvalid: boolean } | undefined {
+  const txns = h.filter((op) => op.type !== "invoke");
+  const oks = txns.filter((op) => op.type === "ok");
+  const mopsOf = (op: Op) => op.value as Mop[];
+  const extReads = (op: Op) => {
+    const seen = new Set<unknown>(), out = new Map<unknown, unknown>();
+    for (const [f, k, v] of mopsOf(op)) {
+      if (!seen.has(k) && f === "r") out.set(k, v);
+      seen.add(k);
+    }
+    return out;
+  };
+  const extWrites = (op: Op) => {
+    const out = new Map<unknown, unknown>();
+    for (const [f, k, v] of mopsOf(op)) if (f === "w") out.set(k, v);
+    return out;
+  };
+  const types = new Set<string>(), rcOnly = new Set<string>();
+  // G1a, G1b, garbage.
+  for (const r of oks) {
+    for (const [f, k, v] of mopsOf(r)) {
+      if (f !== "r") continue;
+      if (
+        h.some((o) =>
+          o.type === "fail" && mopsOf(o).some((m) => m[0] === "w" && m[1] === k && m[2] === v)
+        )
+      ) {
+        rcOnly.add("G1a");
+      }
+      let inter: Op | undefined;
+      for (const o of h) {
+        const ms = mopsOf(o);
+        ms.forEach((m, i) => {
+          if (
+            m[0] === "w" && m[1] === k && m[2] === v &&
+            ms.slice(i + 1).some((x) => x[0] === "w" && x[1] === k)
+          ) inter = o;
+        });
+      }
+      if (inter && inter !== r) rcOnly.add("G1b");
+      if (
+        v !== null &&
+        !h.some((o) => mopsOf(o).some((m) => m[0] === "w" && m[1] === k && m[2] === v))
+      ) {
+        types.add("garbage-read");
+      }
+    }
+  }
+  // Version orders.
+  const keys = new Set(h.flatMap((o) => mopsOf(o).map((m) => m[1])));
+  const vEdges = new Map<unknown, [unknown, unknown][]>();
+  const wfr = new Map<unknown, [unknown, unknown][]>();
+  for (const k of keys) {
+    vEdges.set(k, []);
+    wfr.set(k, []);
+  }
+  for (const o of txns) {
+    if (o.type === "fail") continue;
+    for (const [k, v] of extWrites(o)) if (v !== null) vEdges.get(k)!.push([null, v]);
+    if (o.type === "ok") {
+      for (const [k, v] of extReads(o)) if (v !== null) vEdges.get(k)!.push([null, v]);
+    }
+  }
+  for (const o of oks) {
+    const ws = extWrites(o);
+    for (const [k, v] of extReads(o)) if (v !== null && ws.has(k)) wfr.get(k)!.push([v, ws.get(k)]);
+  }
+  let cyclic = false;
+  for (const k of keys) {
+    const vals = [...new Set(wfr.get(k)!.flat())];
+    const reach = closure(
+      vals.length,
+      wfr.get(k)!.map(([a, b]) => [vals.indexOf(a), vals.indexOf(b)]),
+    );
+    if (vals.some((_, i) => vals.some((_, j) => i !== j && reach[i][j] && reach[j][i]))) {
+      cyclic = true;
+    }
+  }
+  if (cyclic) types.add("cyclic-versions");
+  else for (const k of keys) vEdges.get(k)!.push(...wfr.get(k)!);
+  // Dependency graph.
+  const n = oks.length;
+  const ww: [number, number][] = [], wr: [number, number][] = [], rw: [number, number][] = [];
+  for (let b = 0; b < n; b++) {
+    for (const [k, v] of extReads(oks[b])) {
+      const writers = oks.map((o, i) => [o, i] as const).filter(([o]) =>
+        extWrites(o).has(k) && extWrites(o).get(k) === v
+      );
+      if (writers.length > 1) return undefined;
+      if (writers.length === 1) wr.push([writers[0][1], b]);
+    }
+  }
+  for (const k of keys) {
+    for (const [v1, v2] of vEdges.get(k)!) {
+      for (let a = 0; a < n; a++) {
+        for (let b = 0; b < n; b++) {
+          if (a === b || extWrites(oks[b]).get(k) !== v2 || !extWrites(oks[b]).has(k)) continue;
+          if (extWrites(oks[a]).has(k) && extWrites(oks[a]).get(k) === v1) ww.push([a, b]);
+          if (extReads(oks[a]).has(k) && extReads(oks[a]).get(k) === v1) rw.push([a, b]);
+        }
+      }
+    }
+  }
+  if (ww.length + wr.length + rw.length === 0) types.add("empty-transaction-graph");
+  const all = closure(n, [...ww, ...wr, ...rw]);
+  const inBigScc = (i: number) => oks.some((_, j) => j !== i && all[i][j] && all[j][i]);
+  const wwC = closure(n, ww), pl2 = closure(n, [...ww, ...wr]);
+  const wwCycle = oks.some((_, i) => wwC[i][i]);
+  const pl2Cycle = oks.some((_, i) => inBigScc(i) && pl2[i][i]);
+  if (wwCycle) {
+    types.add("G0");
+    types.add("PL-1-cycle-exists");
+  }
+  if (pl2Cycle) rcOnly.add("G1c");
+  // Serializable also forbids every cycle, internal inconsistency and lost update.
+  const internal = oks.some((o) => {
+    const known = new Map<unknown, unknown>();
+    return mopsOf(o).some(([f, k, v]) => {
+      const bad = f === "r" && known.get(k) != null && known.get(k) !== v;
+      known.set(k, v);
+      return bad;
+    });
+  });
+  const updates = oks.flatMap((o) =>
+    [...extReads(o)].filter(([k]) => extWrites(o).has(k)).map(([k, v]) => JSON.stringify([k, v]))
+  );
+  const lostUpdate = new Set(updates).size < updates.length;
+  const anyCycle = oks.some((_, i) => inBigScc(i));
+  return {
+    ru: [...types].sort(),
+    rc: [...new Set([...types, ...rcOnly])].sort(),
+    serInvalid: types.size + rcOnly.size > 0 || internal || lostUpdate || anyCycle,
+  };
+}
+
+/** Reflexive-free transitive closure: r[i][j] iff a path of one or more edges leads i → j. */
+function closure(n: number, edges: readonly (readonly [number, number])[]): boolean[][] {
+  const r = Array.from({ length: n }, () => new Array<boolean>(n).fill(false));
+  for (const [a, b] of edges) r[a][b] = true;
+  for (let k = 0; k < n; k++) {
+    for (let i = 0; i < n; i++) {
+      if (!r[i][k]) continue;
+      for (let j = 0; j < n; j++) if (r[k][j]) r[i][j] = true;
+    }
+  }
+  return r;
+}
+
+/** A small random history whose reads pick any value any transaction writes (so future reads,
+ * dirty reads and cycles are common), occasionally a garbage value. */
+function randomHistory(seed: number): Op[] {
+  const rng = createRng(seed);
+  const count = rng.int(2, 7), keys = rng.int(1, 4);
+  const next = new Map<number, number>();
+  const write = (k: number): Mop => {
+    const v = (next.get(k) ?? 0) + 1;
+    next.set(k, v);
+    return ["w", k, v];
+  };
+  // Read-then-write pairs on one key give write-follows-read version edges, hence ww edges and
+  // write cycles.
+  const txns = Array.from(
+    { length: count },
+    () =>
+      Array.from({ length: rng.int(1, 4) }, (): Mop[] => {
+        const k = rng.int(0, keys), roll = rng.next();
+        return roll < 0.35
+          ? [["r", k, null]]
+          : roll < 0.6
+          ? [write(k)]
+          : [["r", k, null], write(k)];
+      }).flat(),
+  );
+  const writes = txns.flat().filter((m) => m[0] === "w");
+  const specs: Spec[] = txns.map((mops) => {
+    const roll = rng.next();
+    const type = roll < 0.75 ? "ok" : roll < 0.87 ? "fail" : "info";
+    const value = mops.map(([f, k, v]): Mop => {
+      if (f === "w") return [f, k, v];
+      const sameKey = writes.filter((w) => w[1] === k);
+      const r = rng.next();
+      if (r < 0.03) return ["r", k, 99];
+      if (r < 0.2 || sameKey.length === 0) return ["r", k, null];
+      return ["r", k, rng.pick(sameKey)[2]];
+    });
+    return { type, value };
+  });
+  // Interleave a little: shuffle completions' order relative to one another is not needed for
+  // RU/RC (no realtime edges), so the sequential layout is fine.
+  return history(...specs);
+}
+
+Deno.test("RU, RC and serializable verdicts agree with a naive reading of §3.8 (fuzzed)", () => {
+  const ser = { consistencyModels: ["serializable"] };
+  let compared = 0, invalid = 0, writeCycles = 0, serOnly = 0;
+  for (let seed = 1; seed <= 6000; seed++) {
+    const h = randomHistory(seed);
+    const expected = expectedTypes(h);
+    const ru = checkRwRegister(h, RU), rc = checkRwRegister(h, RC);
+    if (!expected) {
+      assert.equal(rc["valid?"], "unknown", `seed ${seed}`);
+      continue;
+    }
+    compared++;
+    const detail = (name: string) =>
+      `seed ${seed} ${name}: ${
+        JSON.stringify(h.filter((o) => o.type !== "invoke").map((o) => [o.type, o.value]))
+      }`;
+    for (const [name, got, want] of [["RU", ru, expected.ru], ["RC", rc, expected.rc]] as const) {
+      assert.deepEqual(got["anomaly-types"] ?? [], want, detail(name));
+      assert.equal(got["valid?"], want.length === 0, detail(name));
+      assertExplained(got);
+    }
+    if (expected.rc.length) invalid++;
+    if (expected.ru.includes("G0")) writeCycles++;
+    const s = checkRwRegister(h, ser);
+    assert.equal(s["valid?"], !expected.serInvalid, detail("serializable"));
+    assertExplained(s);
+    if (expected.serInvalid && expected.rc.length === 0) serOnly++;
+  }
+  assert.ok(
+    compared > 4000 && invalid > 1000 && writeCycles >= 10 && serOnly > 100,
+    `${compared} compared, ${invalid} invalid, ${writeCycles} write cycles, ${serOnly} only ` +
+      `invalid when serializable`,
+  );
+});
