@@ -274,7 +274,7 @@ export async function main(argv: string[]): Promise<number> {
     return 254;
   }
   const { opts } = cli;
-  const unknownModels = opts.consistencyModels.filter((m) => !CONSISTENCY_MODEL_NAMES.has(m));
+  const unknownModels = opts.consistencyModels.filter((m) => !CONSISTENCY_MODEL_NAMES.includes(m));
   if (opts.workload.startsWith("txn-") && unknownModels.length > 0) {
     // Maelstrom accepts any name here and only fails at analysis (valid? unknown); we keep that
     // verdict but say so up front.
