@@ -131,7 +131,7 @@ export function parseTestArgs(argv: string[]): CliTest {
       },
     });
   } catch (err) {
-    throw new UsageError((err as Error).message.replace(/\. To specify.*$/s, ""));
+    throw new UsageError((err as Error).message);
   }
   const v = parsed.values;
   if (!v.bin) throw new UsageError("Expected a --bin PATH_TO_BINARY to test");

@@ -169,3 +169,51 @@ Deno.test("simulation: the same seed gives the same history, journal and verdict
   assert.equal(JSON.stringify(a.results), JSON.stringify(b.results));
   assert.notEqual(JSON.stringify(a.history), JSON.stringify(c.history));
 });
+
+/** Pids of live processes whose command line contains `marker`. */
+function processesWith(marker: string): number[] {
+  const pids: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const cmdline = Deno.readTextFileSync(`/proc/${entry.name}/cmdline`);
+      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      if (cmdline.includes(marker) && !/\) Z /.test(stat)) pids.push(Number(entry.name));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return pids;
+}
+
+Deno.test("process: Ctrl-C kills every node; no orphan is left", async () => {
+  const marker = `orphan-check-${crypto.randomUUID()}`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("./cli.ts", import.meta.url).pathname,
+      "test",
+      ..."-w echo --bin launchers/echo --node-count 3 --time-limit 60".split(" "),
+      "--store",
+      Deno.makeTempDirSync(),
+      "--",
+      marker,
+    ],
+    cwd: new URL("..", import.meta.url).pathname,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // The harness's own command line holds the marker too; the nodes are the others.
+  const nodePids = () => processesWith(marker).filter((pid) => pid !== child.pid);
+  for (let i = 0; i < 100 && nodePids().length < 3; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(nodePids().length, 3, "three node processes started");
+  child.kill("SIGINT");
+  const out = await child.output();
+  assert.equal(out.code, 130);
+  assert.match(new TextDecoder().decode(out.stderr), /Interrupted; every node process was killed/);
+  await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(nodePids(), []);
+});
