@@ -184,6 +184,10 @@ function headline(r: CheckResult): string {
   for (const [k, v] of Object.entries(r)) {
     if (k === "valid?") continue;
     if (typeof v === "number") parts.push(`${k} ${Number.isInteger(v) ? v : v.toFixed(3)}`);
+    // Short lists of numbers (a counter's final reads, its acceptable ranges) read well inline.
+    if (Array.isArray(v) && v.length > 0 && v.length <= 8 && JSON.stringify(v).length <= 60) {
+      parts.push(`${k} ${JSON.stringify(v)}`);
+    }
     if (k.endsWith("latencies") && v && typeof v === "object") {
       parts.push(
         `${k} ${
