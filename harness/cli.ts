@@ -20,8 +20,7 @@ import {
   ProcessBackend,
   resolveBinary,
 } from "./nodes/process.ts";
-import { loadFactory, SimBackend } from "./nodes/sim.ts";
-import { createRng } from "./rng.ts";
+import { loadFactory, nodeRng, SimBackend } from "./nodes/sim.ts";
 import { createRunDir, summarize, verdictLine, writeRun } from "./results.ts";
 import { type Progress, runTest, TestAbort } from "./runner.ts";
 import type { TestOptions, Workload } from "./types.ts";
@@ -304,7 +303,7 @@ export async function main(argv: string[]): Promise<number> {
     backend = new SimBackend({
       factory,
       clock: virtual,
-      rng: createRng(opts.seed ^ 0x5eed),
+      rng: nodeRng(opts.seed),
       logDir: `${dir}/node-logs`,
       logStderr: cli.logStderr,
       args: cli.nodeArgs,

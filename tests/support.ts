@@ -4,56 +4,22 @@
  *
  * @module
  */
-import { VirtualClock } from "../harness/clock.ts";
-import { parseTestArgs } from "../harness/cli.ts";
-import { loadFactory, type NodeFactory, SimBackend } from "../harness/nodes/sim.ts";
-import { createRng } from "../harness/rng.ts";
-import { runTest, type TestOutcome } from "../harness/runner.ts";
-import type { CheckResult, TestOptions } from "../harness/types.ts";
-import { loadWorkload } from "../harness/workloads/mod.ts";
+import type { NodeFactory } from "../harness/nodes/sim.ts";
+import { type SimRun, simulate as simulateFile } from "../harness/simulate.ts";
+import type { CheckResult } from "../harness/types.ts";
+
+export type { SimRun };
 
 /** The project root. */
 export const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 
-/** A simulated run's outcome plus the parsed options. */
-export interface SimRun extends TestOutcome {
-  opts: TestOptions;
-}
-
-/** Runs `maelstrom test` arguments (without `--bin`) against a challenge or fixture file in the
- * simulator, with the given seed. Node logs go to a temp dir.
- *
- * @example
- * ```ts ignore
- * const run = await simulate("challenges/echo.ts", "-w echo --node-count 1 --time-limit 10", 1);
- * run.results["valid?"]; // true
- * ```
- */
-export async function simulate(
+/** Runs a challenge or fixture file (relative to the project root) in the simulator. */
+export function simulate(
   file: string | NodeFactory,
   args: string | string[],
   seed: number,
 ): Promise<SimRun> {
-  const argv = typeof args === "string" ? args.split(/\s+/).filter(Boolean) : args;
-  const cli = parseTestArgs([...argv, "--bin", "unused", "--seed", String(seed)]);
-  const factory = typeof file === "string" ? await loadFactory(`${ROOT}/${file}`) : file;
-  const workload = await loadWorkload(cli.opts.workload);
-  const clock = new VirtualClock();
-  const logDir = Deno.makeTempDirSync({ prefix: "glomers-sim-" });
-  try {
-    const backend = new SimBackend({
-      factory,
-      clock,
-      rng: createRng(seed ^ 0x5eed),
-      logDir,
-      logStderr: false,
-      args: cli.nodeArgs,
-    });
-    const outcome = await clock.run(() => runTest({ opts: cli.opts, workload, backend, clock }));
-    return { ...outcome, opts: cli.opts };
-  } finally {
-    Deno.removeSync(logDir, { recursive: true });
-  }
+  return simulateFile(typeof file === "string" ? `${ROOT}/${file}` : file, args, seed);
 }
 
 /** What a CLI run produced. */

@@ -10,7 +10,7 @@ import type { Node, NodeOptions } from "../../lib/node.ts";
 import type { Transport } from "../../lib/transport.ts";
 import type { VirtualClock } from "../clock.ts";
 import type { Network } from "../network.ts";
-import type { SeededRng } from "../rng.ts";
+import { createRng, type SeededRng } from "../rng.ts";
 import { type NodeBackend, type NodeProblem, routeLine } from "./process.ts";
 
 /** What a challenge module exports for the simulator: a factory that builds its node around the
@@ -32,6 +32,12 @@ export async function loadFactory(path: string): Promise<NodeFactory> {
     );
   }
   return mod.createNode as NodeFactory;
+}
+
+/** The random source of the simulated nodes for a test seed: a stream apart from the harness's
+ * own, so a node that draws more or fewer numbers does not change the harness's choices. */
+export function nodeRng(seed: number): SeededRng {
+  return createRng(seed ^ 0x5eed);
 }
 
 class SimTransport implements Transport {
