@@ -21,7 +21,11 @@ const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 /** The figures of one run. */
 export interface TxnFigures {
   part: string;
+  seed: number;
   valid: unknown;
+  /** Seconds during which the nemesis really cut the nodes apart (with two nodes, some partition
+   * specs isolate nobody). */
+  cutS: number;
   ops: number;
   okFraction: number;
   serversMsgsPerOp: number;
@@ -35,6 +39,7 @@ interface HistoryOp {
   type: string;
   process: number | string;
   time: number;
+  value?: unknown;
 }
 
 /** The `q` quantile (0..1) of sorted numbers, nearest rank.
@@ -76,6 +81,35 @@ export function latenciesMs(history: readonly HistoryOp[]): number[] {
   return out.sort((a, b) => a - b);
 }
 
+/** Seconds of the run during which some node was cut off, from the nemesis's ops: a
+ * `start-partition` whose grudge isolates someone starts a cut, `network-healed` ends it.
+ *
+ * @example
+ * ```ts
+ * import { isolatedSeconds } from "./bench_txn.ts";
+ * isolatedSeconds([
+ *   { type: "info", process: "nemesis", time: 0, value: ["isolated", { n0: ["n1"] }] },
+ *   { type: "info", process: "nemesis", time: 2e9, value: "network-healed" },
+ * ]); // 2
+ * ```
+ */
+export function isolatedSeconds(history: readonly HistoryOp[]): number {
+  let since: number | undefined;
+  let total = 0;
+  for (const op of history) {
+    if (op.process !== "nemesis") continue;
+    const v = op.value;
+    if (Array.isArray(v) && v[0] === "isolated" && Object.keys(v[1] ?? {}).length > 0) {
+      since ??= op.time;
+    } else if (v === "network-healed" && since !== undefined) {
+      total += op.time - since;
+      since = undefined;
+    }
+  }
+  if (since !== undefined) total += history[history.length - 1].time - since;
+  return total / 1e9;
+}
+
 /** Runs one part through the CLI and reads its figures from the store. */
 async function runPart(id: string, bin: string, extra: string[]): Promise<TxnFigures> {
   const part = PARTS.find((p) => p.id === id)!;
@@ -88,7 +122,7 @@ async function runPart(id: string, bin: string, extra: string[]): Promise<TxnFig
   const store = Deno.makeTempDirSync({ prefix: "glomers-bench-txn-" });
   try {
     const cmd = ["run", "-A", `${ROOT}/harness/cli.ts`, "test", ...args, "--bin", bin];
-    console.error(`$ deno ${cmd.slice(2).join(" ")}`);
+    console.error(`$ deno task maelstrom ${cmd.slice(3).join(" ")}`);
     const out = await new Deno.Command(Deno.execPath(), {
       args: [...cmd, "--store", store],
       cwd: ROOT,
@@ -97,13 +131,16 @@ async function runPart(id: string, bin: string, extra: string[]): Promise<TxnFig
     }).output();
     const dir = `${store}/latest`;
     const results = JSON.parse(Deno.readTextFileSync(`${dir}/results.json`));
+    const test = JSON.parse(Deno.readTextFileSync(`${dir}/test.json`));
     const history: HistoryOp[] = Deno.readTextFileSync(`${dir}/history.jsonl`)
       .split("\n").filter(Boolean).map((l) => JSON.parse(l));
     const lat = latenciesMs(history);
     if (out.code !== 0 && results["valid?"] === true) throw new Error(`exit ${out.code}`);
     return {
       part: id,
+      seed: test.opts.seed,
       valid: results["valid?"],
+      cutS: isolatedSeconds(history),
       ops: lat.length,
       okFraction: results.availability?.["ok-fraction"],
       serversMsgsPerOp: results.net.servers["msgs-per-op"],
@@ -134,13 +171,17 @@ if (import.meta.main) {
   for (const id of ["6b", "6c"]) rows.push(await runPart(id, bin, extra));
   const fmt = (x: number, d = 2) => x.toFixed(d);
   console.log(`txn benchmark (${values.sim ? "simulator" : "real processes"})`);
-  console.log("part  valid  ops     avail   srv msgs/op  all msgs/op  median ms  p99 ms  max ms");
+  console.log(
+    "part  seed        valid  ops    cut s  avail   srv msgs/op  all msgs/op  median ms  p99 ms  max ms",
+  );
   for (const r of rows) {
     console.log(
       [
         r.part.padEnd(5),
+        String(r.seed).padEnd(11),
         String(r.valid).padEnd(6),
-        String(r.ops).padEnd(7),
+        String(r.ops).padEnd(6),
+        fmt(r.cutS, 1).padStart(5),
         fmt(r.okFraction, 4).padEnd(7),
         fmt(r.serversMsgsPerOp, 3).padStart(11),
         fmt(r.allMsgsPerOp, 3).padStart(12),
