@@ -26,7 +26,11 @@ for (const part of PARTS) {
 
   Deno.test(`part ${part.id} (${part.title}): valid as real processes`, async () => {
     const run = await cli(["--bin", `launchers/${part.challenge}`, ...args]);
-    assert.equal(run.code, 0, run.stdout.split("\n").slice(-40).join("\n"));
+    assert.equal(
+      run.code,
+      0,
+      [...run.stdout.split("\n").slice(-40), ...run.stderr.split("\n").slice(-20)].join("\n"),
+    );
     assert.equal(run.results?.["valid?"], true);
   });
 }
