@@ -25,6 +25,7 @@ import { createRunDir, summarize, verdictLine, writeRun } from "./results.ts";
 import { type Progress, runTest, TestAbort } from "./runner.ts";
 import type { TestOptions, Workload } from "./types.ts";
 import { loadWorkload, WORKLOAD_NAMES } from "./workloads/mod.ts";
+import { writeReport } from "./report/mod.ts";
 import { CONSISTENCY_MODEL_NAMES } from "./checkers/elle_rw.ts";
 
 /** A command-line mistake: printed with the usage, exit 254. */
@@ -66,6 +67,7 @@ Options (Maelstrom's defaults):
       --log-net-recv          log every message delivered
       --seed N                seed for every random choice (default: random, printed first)
       --store DIR             where runs are written (default store)
+      --no-report             skip the run's HTML report (diagram, plots, anomalies)
       --process               with a .ts challenge file as --bin: run real processes
                               (deno run) instead of simulating in virtual time
 
@@ -85,6 +87,8 @@ export interface CliTest {
   store: string;
   /** Run a `.ts` challenge file as a real process instead of simulating it. */
   process: boolean;
+  /** Skip the HTML report (Lamport diagram, plots) of the run. */
+  noReport: boolean;
 }
 
 /** Parses the arguments after `test`. Throws {@linkcode UsageError} with a sentence naming the
@@ -127,6 +131,7 @@ export function parseTestArgs(argv: string[]): CliTest {
         seed: { type: "string" },
         store: { type: "string", default: "store" },
         process: { type: "boolean", default: false },
+        "no-report": { type: "boolean", default: false },
       },
     });
   } catch (err) {
@@ -227,6 +232,7 @@ export function parseTestArgs(argv: string[]): CliTest {
     logNetRecv: v["log-net-recv"]!,
     store: v.store!,
     process: v.process!,
+    noReport: v["no-report"]!,
   };
 }
 
@@ -360,7 +366,16 @@ export async function main(argv: string[]): Promise<number> {
       runner: simulate ? "simulation" : "process",
       bin,
     });
+    let report = "";
+    if (!cli.noReport) {
+      try {
+        report = (await writeReport(dir)).index;
+      } catch (err) {
+        console.error(`Could not write the run's report: ${(err as Error).message}`);
+      }
+    }
     console.log(summarize(outcome, opts, { dir, reproduce }));
+    if (report) console.log(`Report: ${report} (browse every run: deno task serve)`);
     const wallS = (performance.now() - started) / 1000;
     console.log(
       simulate

@@ -1,0 +1,793 @@
+/**
+ * The report's HTML pages: the run's `index.html` (verdict, checkers, key figures, every
+ * anomaly linked to its ops and messages, the plots, the list of diagram pages, the files), the
+ * history table pages and the message diagram pages. Plain HTML and CSS with a few lines of
+ * script; everything is written at once, so the folder can be opened straight from disk.
+ *
+ * @module
+ */
+import type { JournalEntry } from "../network.ts";
+import type { CheckResult, Op } from "../types.ts";
+import { type Anomaly, checkerSummary } from "./anomalies.ts";
+import { LAMPORT_CSS, type RenderedPage } from "./lamport.ts";
+import type { OpSpan, RunData } from "./load.ts";
+import {
+  attr,
+  esc,
+  fmtMs,
+  fmtS,
+  OUTCOME_COLOURS,
+  OUTCOME_STROKES,
+  shortJson,
+  verdictColour,
+  verdictText,
+} from "./svg.ts";
+
+/** How the pages link to each other. Every href is relative to the run folder; pages inside
+ * `report/` prefix `../`. */
+export interface Links {
+  /** The history row of an op. */
+  historyOp(index: number): string;
+  /** The diagram page, and the op's bar on it. */
+  diagramOp(index: number): string;
+  /** The diagram page of a message and its arrow, or undefined for an `init` message. */
+  diagramMessage(id: number): string | undefined;
+  diagramPage(page: number): string;
+  historyPage(page: number): string;
+}
+
+/** What the page list and the navigation strip know about each diagram page. */
+export interface DiagramPageInfo {
+  caption: string;
+  counts: RenderedPage["counts"];
+  /** Whether a partition is on during the page. */
+  partition: boolean;
+  /** Times of the page's first and last events. */
+  startMs: number;
+  endMs: number;
+}
+
+/** Ops per history page. */
+export const HISTORY_PAGE_OPS = 5000;
+
+/** Ops shown under each anomaly, messages shown under each op, anomalies listed in full. */
+const OPS_PER_ANOMALY = 8;
+const MESSAGES_PER_OP = 6;
+const MAX_ANOMALIES = 200;
+
+/** The file name of diagram page `i` (0-based), inside `report/`. */
+export function diagramFile(i: number): string {
+  return `messages-${String(i + 1).padStart(3, "0")}.html`;
+}
+
+/** The file name of history page `i` (0-based), inside `report/`. */
+export function historyFile(i: number): string {
+  return `history-${String(i + 1).padStart(3, "0")}.html`;
+}
+
+const BASE_CSS = `
+:root { --ok: ${OUTCOME_COLOURS.ok}; --info: ${OUTCOME_COLOURS.info}; --fail: ${OUTCOME_COLOURS.fail};
+  --ok-dark: ${OUTCOME_STROKES.ok}; --info-dark: ${OUTCOME_STROKES.info};
+  --fail-dark: ${OUTCOME_STROKES.fail}; --ink: #1d252d; --muted: #5c6670; --rule: #e3e6ea;
+  --bg-soft: #f6f7f9; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+  color: var(--ink); background: #fff; }
+a { color: #1760a8; text-decoration: none; }
+a:hover { text-decoration: underline; }
+code, pre, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas,
+  "DejaVu Sans Mono", monospace; font-size: 12.5px; }
+main { max-width: 1120px; margin: 0 auto; padding: 20px 24px 60px; }
+h1 { font-size: 24px; margin: 0; }
+h2 { font-size: 17px; margin: 32px 0 10px; padding-bottom: 4px; border-bottom: 1px solid var(--rule); }
+.sub { color: var(--muted); margin-top: 4px; }
+.verdict { display: inline-block; padding: 3px 12px; border-radius: 14px; font-weight: 700;
+  font-size: 14px; vertical-align: middle; color: #1d252d; }
+.pill { display: inline-block; min-width: 64px; text-align: center; padding: 1px 8px;
+  border-radius: 10px; font-size: 12px; font-weight: 600; }
+.title-row { display: flex; align-items: center; gap: 14px; flex-wrap: wrap; }
+.cmd { background: var(--bg-soft); border: 1px solid var(--rule); border-radius: 6px;
+  padding: 8px 12px; overflow-x: auto; white-space: pre-wrap; word-break: break-all; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr)); gap: 12px; }
+.card { border: 1px solid var(--rule); border-radius: 8px; padding: 10px 14px; }
+.card .k { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .05em; }
+.card .v { font-size: 22px; font-weight: 650; margin: 2px 0; }
+.card .d { color: var(--muted); font-size: 12.5px; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--rule); vertical-align: top; }
+th { font-size: 12px; color: var(--muted); font-weight: 600; background: var(--bg-soft); }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+.t-ok { color: var(--ok-dark); } .t-fail { color: var(--fail-dark); } .t-info { color: var(--info-dark); }
+.anomalies { list-style: none; padding: 0; margin: 0; counter-reset: a; }
+.anomaly { border: 1px solid #f3c2d8; border-left: 5px solid var(--fail-dark); border-radius: 6px;
+  padding: 10px 14px; margin: 0 0 12px; background: #fff8fb; }
+.anomaly.unknown { border-color: #ffd79a; border-left-color: var(--info-dark); background: #fffaf1; }
+.anomaly .tag { font-size: 12px; color: var(--muted); margin-bottom: 4px; }
+.anomaly .tag b { color: var(--ink); }
+.anomaly .expl { font-size: 14.5px; }
+.anomaly pre { background: #fff; border: 1px solid var(--rule); padding: 6px 8px; margin: 8px 0 0;
+  white-space: pre-wrap; max-height: 220px; overflow: auto; }
+.anomaly .ops { margin-top: 8px; display: grid; gap: 6px; }
+.anomaly .op { background: #fff; border: 1px solid var(--rule); border-radius: 5px; padding: 6px 10px; }
+.anomaly .op-head { font-size: 12.5px; color: var(--muted); }
+.anomaly .op .mono { overflow-wrap: anywhere; }
+.anomaly .msgs { margin: 4px 0 0 0; padding: 0 0 0 12px; list-style: none; font-size: 12px;
+  color: #3a444e; border-left: 2px solid var(--rule); }
+.anomaly .msgs li { overflow-wrap: anywhere; }
+.logs .empty { color: var(--muted); }
+.plot-box { margin: 10px 0 18px; overflow-x: auto; }
+.plot-box svg { border: 1px solid var(--rule); border-radius: 6px; max-width: 100%; height: auto; }
+.files a { margin-right: 14px; }
+.nav { display: flex; gap: 10px; align-items: baseline; flex-wrap: wrap; }
+.pages a, .pages span { display: inline-block; min-width: 30px; text-align: center; padding: 1px 4px;
+  margin: 1px; border-radius: 4px; font-size: 12.5px; }
+.pages .cur { background: #1d252d; color: #fff; }
+.pages a.part { background: #fff3df; }
+tr:target td { background: #fff4c2 !important; }
+.op-row.r-ok td:first-child { border-left: 4px solid var(--ok); }
+.op-row.r-fail td:first-child { border-left: 4px solid var(--fail); }
+.op-row.r-info td:first-child { border-left: 4px solid var(--info); }
+.op-row.r-invoke td:first-child { border-left: 4px solid #e3e6ea; }
+.op-row.r-nemesis td { background: #fff7ea; }
+.op-row.anomalous td { background: #fff3f8; }
+.strip-row { display: flex; gap: 12px; align-items: center; margin: 4px 0 2px; }
+.strip .strip-bg { fill: #eef0f3; }
+.strip .strip-partition { fill: #ffd9a0; }
+.strip .strip-page { fill: #9fb4c8; stroke: #fff; stroke-width: 0.5; }
+.strip a:hover .strip-page { fill: #1760a8; }
+.strip .strip-page.cur { fill: #1d252d; }
+.jump { font: inherit; font-size: 12.5px; max-width: 320px; }
+details summary { cursor: pointer; color: #1760a8; margin: 6px 0; }
+a.badge { display: inline-block; min-width: 18px; padding: 0 5px; border-radius: 9px;
+  background: #e0407f; color: #fff; font-size: 11px; font-weight: 700; text-align: center; }
+.val { max-width: 420px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.legend-row { display: flex; flex-wrap: wrap; gap: 16px; align-items: center; font-size: 12.5px;
+  color: var(--muted); }
+.sw { display: inline-block; width: 26px; height: 0; border-top: 2px solid; vertical-align: middle;
+  margin-right: 5px; }
+.box { display: inline-block; width: 10px; height: 14px; border-radius: 3px; border: 1px solid;
+  vertical-align: middle; margin-right: 5px; }
+`;
+
+function shell(title: string, body: string, extraCss = "", script = ""): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)}</title>
+<style>${BASE_CSS}${extraCss}</style>
+</head>
+<body>
+${body}
+${script ? `<script>${script}</script>` : ""}
+</body>
+</html>
+`;
+}
+
+function fmtBytes(n: number): string {
+  return n < 1024
+    ? `${n} B`
+    : n < 1024 * 1024
+    ? `${(n / 1024).toFixed(1)} KiB`
+    : `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function pill(valid: unknown): string {
+  return `<span class="pill" style="background:${verdictColour(valid)}">${
+    esc(verdictText(valid))
+  }</span>`;
+}
+
+/** Turns "op 12" in an (escaped) sentence into a link to op 12's history row. */
+function linkOps(escaped: string, links: Links, prefix: string, historyLength: number): string {
+  return escaped.replace(/\b([Oo]ps?) (\d+)\b/g, (all, _word: string, n: string) => {
+    const i = Number(n);
+    if (i >= historyLength) return all;
+    return `<a href="${prefix}${links.historyOp(i)}">${all}</a>`;
+  });
+}
+
+function runTitle(run: RunData): string {
+  const workload = run.meta?.opts.workload ?? run.dir.split("/").slice(-2, -1)[0] ?? "run";
+  return `${workload} · ${run.dir.split("/").pop()}`;
+}
+
+/** Quantile `q` of sorted numbers (nearest rank). */
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+/** What the index page shows besides the run itself. */
+export interface IndexContext {
+  run: RunData;
+  links: Links;
+  anomalies: Anomaly[];
+  pages: DiagramPageInfo[];
+  historyPages: number;
+  /** Inline SVG of the plots, in order. */
+  plots: { file: string; svg: string }[];
+  /** Client messages by client id, to show the messages behind each anomalous op. */
+  messagesByClient: Map<string, JournalEntry[]>;
+  /** The diagram page showing a moment (ms since the test started). */
+  pageOfTime(t: number): number;
+}
+
+/** The run's front page.
+ *
+ * @example
+ * ```ts ignore
+ * Deno.writeTextFileSync(`${dir}/index.html`, indexPage(ctx));
+ * ```
+ */
+export function indexPage(ctx: IndexContext): string {
+  const { run, links, anomalies } = ctx;
+  const results = run.results;
+  const valid = results?.["valid?"];
+  const opts = run.meta?.opts;
+  const b: string[] = [];
+  b.push(`<main>`);
+  b.push(
+    `<div class="title-row"><h1>${esc(runTitle(run))}</h1><span class="verdict" ` +
+      `style="background:${verdictColour(valid)}">valid? ${esc(verdictText(valid))}</span></div>`,
+  );
+  const facts: string[] = [];
+  if (opts) {
+    facts.push(`${opts.nodes.length} node${opts.nodes.length === 1 ? "" : "s"}`);
+    facts.push(`${opts.concurrency} client threads`);
+    facts.push(`rate ${opts.rate}/s`);
+    if (opts.latencyMs) facts.push(`latency ${opts.latencyMs} ms ${opts.latencyDist}`);
+    if (opts.nemesis.length) {
+      facts.push(`nemesis ${opts.nemesis.join(",")} every ~${opts.nemesisIntervalS} s`);
+    }
+    facts.push(`seed ${opts.seed}`);
+  }
+  if (run.meta) {
+    facts.push(run.meta.runner === "simulation" ? "simulated (virtual time)" : "real processes");
+  }
+  facts.push(`${fmtMs(run.endMs)} in all`);
+  b.push(
+    `<div class="sub">${esc(facts.join(" · "))}${
+      anomalies.length
+        ? ` · <a href="#anomalies"><b class="t-fail">${anomalies.length} anomal${
+          anomalies.length === 1 ? "y" : "ies"
+        } ↓</b></a>`
+        : ""
+    }</div>`,
+  );
+  if (!results) {
+    b.push(
+      `<p class="anomaly unknown">This run has no <code>results.json</code>: it stopped before ` +
+        `analysis. The history, messages and node logs below are what it left.</p>`,
+    );
+  }
+  if (run.meta) {
+    const argv = [...run.meta.argv];
+    if (!argv.includes("--seed") && opts) argv.push("--seed", String(opts.seed));
+    b.push(
+      `<h2>Command</h2><pre class="cmd">deno task maelstrom test ${esc(argv.join(" "))}</pre>`,
+    );
+  }
+
+  b.push(`<h2>Key figures</h2>${cards(run)}`);
+  if (results) b.push(`<h2>Checkers</h2>${checkerTable(results, links, run.history.length)}`);
+
+  if (anomalies.length > 0) {
+    b.push(
+      `<h2 id="anomalies">Anomalies (${anomalies.length}${
+        anomalies.length > MAX_ANOMALIES ? `, first ${MAX_ANOMALIES} shown` : ""
+      })</h2>`,
+    );
+    b.push(`<ol class="anomalies">`);
+    anomalies.slice(0, MAX_ANOMALIES).forEach((a, i) => b.push(anomalyItem(ctx, a, i)));
+    b.push(`</ol>`);
+  }
+
+  b.push(`<h2>Latency and rate</h2>`);
+  b.push(perFunctionTable(run));
+  for (const p of ctx.plots) {
+    b.push(
+      `<div class="plot-box">${p.svg}<div class="sub"><a href="${p.file}">${p.file}</a></div></div>`,
+    );
+  }
+
+  b.push(`<h2 id="diagram">Messages</h2>`);
+  b.push(
+    `<p class="sub">A Lamport diagram of every message but <code>init</code>, in ${ctx.pages.length} ` +
+      `page${ctx.pages.length === 1 ? "" : "s"}: each endpoint a vertical line, each message ` +
+      `an arrow from its send to its receipt, client ops as bars coloured by outcome, ` +
+      `partitions shaded.</p>`,
+  );
+  if (ctx.pages.length > 1) b.push(pageStrip(run, links, ctx.pages, -1, ""));
+  const many = ctx.pages.length > 24;
+  if (many) b.push(`<details><summary>all ${ctx.pages.length} pages</summary>`);
+  b.push(
+    `<table class="pages-table"><tr><th>page</th><th>time</th><th class="num">messages</th>` +
+      `<th class="num">dropped</th><th class="num">errors</th><th class="num">client ops</th>` +
+      `<th></th></tr>`,
+  );
+  ctx.pages.forEach((p, i) => {
+    b.push(
+      `<tr><td><a href="${links.diagramPage(i)}">${i + 1}</a></td><td><a href="${
+        links.diagramPage(i)
+      }">${esc(p.caption)}</a></td><td class="num">${p.counts.messages}</td><td class="num">${
+        p.counts.dropped || ""
+      }</td><td class="num">${p.counts.errors || ""}</td><td class="num">${p.counts.ops}</td>` +
+        `<td>${
+          p.partition ? `<span class="pill" style="background:#ffe9c7">partition</span>` : ""
+        }</td></tr>`,
+    );
+  });
+  b.push(`</table>`);
+  if (many) b.push(`</details>`);
+
+  b.push(`<h2>Files</h2><p class="files">`);
+  const hp = Array.from({ length: ctx.historyPages }, (_, i) => i);
+  b.push(
+    hp.map((i) =>
+      `<a href="${links.historyPage(i)}">history table${
+        ctx.historyPages > 1 ? ` ${i + 1}` : ""
+      }</a>`
+    ).join(""),
+  );
+  for (const f of run.files ?? []) b.push(`<a href="${f}">${f}</a>`);
+  b.push(`</p>`);
+  if (run.nodeLogs.length) {
+    const logLink = (l: { name: string; bytes: number }) =>
+      `<a href="node-logs/${encodeURIComponent(l.name)}">${esc(l.name)}</a>`;
+    const full = run.nodeLogs.filter((l) => l.bytes > 0);
+    const empty = run.nodeLogs.filter((l) => l.bytes === 0);
+    b.push(
+      `<p class="files logs">node logs: ${
+        full.map((l) => `${logLink(l)}<span class="sub">${fmtBytes(l.bytes)}</span>`).join(" ")
+      }${
+        empty.length
+          ? `<span class="empty">${full.length ? " · " : ""}empty: ${
+            empty.map(logLink).join(" ")
+          }</span>`
+          : ""
+      }</p>`,
+    );
+  }
+  b.push(`</main>`);
+  return shell(runTitle(run), b.join("\n"));
+}
+
+function cards(run: RunData): string {
+  const r = run.results;
+  const done = run.spans.filter((s) => s.type !== "pending");
+  const count = (t: string) => run.spans.filter((s) => s.type === t).length;
+  const okLat = run.spans.filter((s) => s.type === "ok").map((s) => s.endMs - s.startMs)
+    .sort((a, b) => a - b);
+  const net = r?.net as Record<string, Record<string, number>> | undefined;
+  const f2 = (x: number | undefined) => x === undefined ? "-" : x.toFixed(2);
+  const dropped = run.journal.filter((m) => m.dropped).length;
+  const partMs = run.partitions.reduce((s, p) => s + (p.endMs - p.startMs), 0);
+  const avail = r?.availability as CheckResult | undefined;
+  const items = [
+    {
+      k: "client ops",
+      v: String(run.spans.length),
+      d: `<span class="t-ok">${count("ok")} ok</span> · <span class="t-fail">${
+        count("fail")
+      } fail</span> · <span class="t-info">${count("info")} info</span>` +
+        (count("pending") ? ` · ${count("pending")} pending` : ""),
+    },
+    {
+      k: "msgs per op (servers)",
+      v: f2(net?.servers?.["msgs-per-op"]),
+      d: `${f2(net?.all?.["msgs-per-op"])} counting clients · ${
+        net?.all?.["msg-count"] ?? run.journal.length
+      } messages${dropped ? ` · ${dropped} dropped` : ""}`,
+    },
+    {
+      k: "latency of ok ops",
+      v: okLat.length ? fmtMs(quantile(okLat, 0.5)) : "-",
+      d: okLat.length
+        ? `median · p95 ${fmtMs(quantile(okLat, 0.95))} · p99 ${
+          fmtMs(quantile(okLat, 0.99))
+        } · max ${fmtMs(okLat[okLat.length - 1])}`
+        : "no ok ops",
+    },
+    {
+      k: "availability",
+      v: avail ? `${(Number(avail["ok-fraction"]) * 100).toFixed(2)}%` : "-",
+      d: `of ${done.length} completed ops ok`,
+    },
+  ];
+  const w = r?.workload as Record<string, unknown> | undefined;
+  const stable = w?.["stable-latencies"] as Record<string, number> | undefined;
+  if (stable && typeof stable === "object") {
+    items.push({
+      k: "stable latency",
+      v: stable["0.5"] === undefined ? "-" : fmtMs(stable["0.5"]),
+      d: `median · p95 ${fmtMs(stable["0.95"])} · max ${fmtMs(stable["1"])}`,
+    });
+  }
+  if (run.partitions.length) {
+    items.push({
+      k: "partitions",
+      v: String(run.partitions.length),
+      d: `${fmtMs(partMs)} partitioned in all`,
+    });
+  }
+  return `<div class="cards">${
+    items.map((c) =>
+      `<div class="card"><div class="k">${esc(c.k)}</div><div class="v">${esc(c.v)}</div>` +
+      `<div class="d">${c.d}</div></div>`
+    ).join("")
+  }</div>`;
+}
+
+/** A checker's figures in one line: its numbers and latency quantiles (like the summary). */
+function figures(name: string, r: Record<string, unknown>): string {
+  if (name === "nodes") {
+    const n = Array.isArray(r.problems) ? r.problems.length : 0;
+    return n === 0 ? "no crashes, no malformed output" : `${n} problem${n === 1 ? "" : "s"}`;
+  }
+  if (name === "net") {
+    const net = r as Record<string, Record<string, number>>;
+    return `msgs-per-op ${net.all?.["msgs-per-op"]?.toFixed(2) ?? "-"} all, ${
+      net.servers?.["msgs-per-op"]?.toFixed(2) ?? "-"
+    } servers · ${net.all?.["msg-count"] ?? "-"} messages`;
+  }
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(r)) {
+    if (k === "valid?") continue;
+    if (typeof v === "number") parts.push(`${k} ${Number.isInteger(v) ? v : v.toFixed(3)}`);
+    else if (k.endsWith("latencies") && v && typeof v === "object" && !Array.isArray(v)) {
+      parts.push(
+        `${k} ${
+          Object.entries(v as Record<string, number>)
+            .sort(([a], [b]) => Number(a) - Number(b))
+            .map(([q, ms]) => `${q}: ${ms} ms`)
+            .join(", ")
+        }`,
+      );
+    }
+  }
+  return parts.slice(0, 10).join(" · ");
+}
+
+function checkerTable(results: CheckResult, links: Links, historyLength: number): string {
+  const rows: string[] = [];
+  for (const [name, r] of Object.entries(results)) {
+    if (name === "valid?" || !r || typeof r !== "object") continue;
+    const rec = r as Record<string, unknown>;
+    const summary = rec["valid?"] === true ? undefined : checkerSummary(rec);
+    rows.push(
+      `<tr><td><b>${esc(name)}</b></td><td>${pill(rec["valid?"])}</td><td>${
+        esc(figures(name, rec))
+      }${
+        summary
+          ? `<div class="t-fail">${linkOps(esc(summary), links, "", historyLength)}</div>`
+          : ""
+      }</td></tr>`,
+    );
+  }
+  rows.push(`<tr><td><b>overall</b></td><td>${pill(results["valid?"])}</td><td></td></tr>`);
+  return `<table><tr><th>checker</th><th>valid?</th><th>figures</th></tr>${rows.join("")}</table>`;
+}
+
+function perFunctionTable(run: RunData): string {
+  const byF = new Map<string, OpSpan[]>();
+  for (const s of run.spans) {
+    const list = byF.get(s.invoke.f);
+    if (list) list.push(s);
+    else byF.set(s.invoke.f, [s]);
+  }
+  if (byF.size === 0) return `<p class="sub">No client ops.</p>`;
+  const rows = [...byF].map(([f, spans]) => {
+    const n = (t: string) => spans.filter((s) => s.type === t).length;
+    const lat = spans.filter((s) => s.type === "ok").map((s) => s.endMs - s.startMs)
+      .sort((a, b) => a - b);
+    const q = (x: number) => lat.length ? fmtMs(quantile(lat, x)) : "-";
+    return `<tr><td><code>${esc(f)}</code></td><td class="num">${spans.length}</td>` +
+      `<td class="num t-ok">${n("ok")}</td><td class="num t-fail">${n("fail") || ""}</td>` +
+      `<td class="num t-info">${n("info") || ""}</td><td class="num">${q(0.5)}</td>` +
+      `<td class="num">${q(0.95)}</td><td class="num">${q(0.99)}</td><td class="num">${
+        q(1)
+      }</td></tr>`;
+  });
+  return `<table><tr><th>f</th><th class="num">ops</th><th class="num">ok</th>` +
+    `<th class="num">fail</th><th class="num">info</th><th class="num">p50 (ok)</th>` +
+    `<th class="num">p95</th><th class="num">p99</th><th class="num">max</th></tr>${
+      rows.join("")
+    }</table>`;
+}
+
+function anomalyItem(ctx: IndexContext, a: Anomaly, i: number): string {
+  const { run, links } = ctx;
+  const unknown = run.results?.[a.checker] &&
+    (run.results[a.checker] as CheckResult)["valid?"] === "unknown";
+  const out: string[] = [];
+  out.push(`<li class="anomaly${unknown ? " unknown" : ""}" id="anomaly-${i + 1}">`);
+  out.push(
+    `<div class="tag">${i + 1}. <b>${esc(a.checker)}</b>${a.kind ? ` · ${esc(a.kind)}` : ""}` +
+      `${a.node ? ` · node ${esc(a.node)}` : ""} · <code>${esc(a.path)}</code></div>`,
+  );
+  out.push(
+    `<div class="expl">${linkOps(esc(a.explanation), links, "", run.history.length)}</div>`,
+  );
+  if (a.details.length) out.push(`<pre>${esc(a.details.join("\n"))}</pre>`);
+  const extra: string[] = [];
+  if (a.node && run.nodeLogs.some((l) => l.name === `${a.node}.log` && l.bytes > 0)) {
+    extra.push(`<a href="node-logs/${encodeURIComponent(`${a.node}.log`)}">${esc(a.node)}.log</a>`);
+  }
+  const problem = a.checker === "nodes" ? run.problems.find((p) => p.node === a.node) : undefined;
+  if (problem?.atMs !== undefined && ctx.pages.length) {
+    extra.push(
+      `<a href="${links.diagramPage(ctx.pageOfTime(problem.atMs))}">diagram at ${
+        fmtS(problem.atMs)
+      }</a>`,
+    );
+  }
+  if (extra.length) out.push(`<div class="sub">${extra.join(" · ")}</div>`);
+
+  // The ops behind it: each op's invocation and completion, then its client's messages.
+  const spans: OpSpan[] = [];
+  for (const idx of a.ops) {
+    const s = run.spanOf[idx];
+    if (s && !spans.includes(s)) spans.push(s);
+  }
+  if (spans.length) {
+    out.push(`<div class="ops">`);
+    for (const s of spans.slice(0, OPS_PER_ANOMALY)) out.push(opBlock(ctx, s));
+    out.push(`</div>`);
+    if (spans.length > OPS_PER_ANOMALY) {
+      out.push(
+        `<div class="sub">and ${spans.length - OPS_PER_ANOMALY} more: ${
+          spans.slice(OPS_PER_ANOMALY, OPS_PER_ANOMALY + 40).map((s) =>
+            `<a href="${links.historyOp(s.invoke.index)}">${s.invoke.index}</a>`
+          ).join(" ")
+        }${spans.length > OPS_PER_ANOMALY + 40 ? " …" : ""}</div>`,
+      );
+    }
+  }
+  out.push(`</li>`);
+  return out.join("\n");
+}
+
+function opBlock(ctx: IndexContext, s: OpSpan): string {
+  const { links } = ctx;
+  const inv = s.invoke, done = s.done;
+  const msgs = messagesOf(ctx, s);
+  const msgList = msgs.slice(0, MESSAGES_PER_OP).map((m) => {
+    const href = links.diagramMessage(m.id);
+    const fate = m.recvMs !== undefined
+      ? ""
+      : m.dropped
+      ? ` <b class="t-fail">dropped (${esc(m.dropped)})</b>`
+      : ` <b class="t-info">never delivered</b>`;
+    const text = `${m.src} → ${m.dest} ${shortJson(m.body, 160)}`;
+    return `<li>${href ? `<a href="${href}">message ${m.id}</a>` : `message ${m.id}`} ${
+      esc(text)
+    }${fate}</li>`;
+  });
+  if (msgs.length > MESSAGES_PER_OP) {
+    msgList.push(`<li class="sub">… and ${msgs.length - MESSAGES_PER_OP} more messages</li>`);
+  }
+  const outcome = done
+    ? `${done.type} ${shortJson(done.value, 120)}${
+      done.error === undefined ? "" : ` ${shortJson(done.error, 80)}`
+    } after ${fmtMs(s.endMs - s.startMs)}`
+    : "never completed";
+  return `<div class="op">
+<div class="op-head"><a href="${links.historyOp(inv.index)}">op ${inv.index}</a>${
+    done ? `–<a href="${links.historyOp(done.index)}">${done.index}</a>` : ""
+  } · ${fmtS(s.startMs)} · process ${esc(String(inv.process))} · ${
+    esc(`${inv.client ?? "?"} → ${inv.node ?? "?"}`)
+  } · <a href="${links.diagramOp(inv.index)}">show in diagram</a></div>
+<div class="mono">${esc(`${inv.f} ${shortJson(inv.value, 120)}`)} <span class="t-${s.type}">→ ${
+    esc(outcome)
+  }</span></div>
+${msgList.length ? `<ul class="msgs mono">${msgList.join("")}</ul>` : ""}
+</div>`;
+}
+
+/** The messages a client sent or received while the op was open (1 ms slack each side). */
+function messagesOf(ctx: IndexContext, s: OpSpan): JournalEntry[] {
+  const c = s.invoke.client;
+  if (typeof c !== "string") return [];
+  const list = ctx.messagesByClient.get(c) ?? [];
+  return list.filter((m) => m.sentMs >= s.startMs - 1 && m.sentMs <= s.endMs + 1);
+}
+
+/** One page of the history table: every op with its time, outcome and a link to the diagram.
+ *
+ * @example
+ * ```ts ignore
+ * Deno.writeTextFileSync(`${dir}/report/history-001.html`, historyPage(run, links, 0));
+ * ```
+ */
+export function historyPage(
+  run: RunData,
+  links: Links,
+  page: number,
+  marks: AnomalyMarks = new Map(),
+): string {
+  const pages = Math.max(1, Math.ceil(run.history.length / HISTORY_PAGE_OPS));
+  const from = page * HISTORY_PAGE_OPS;
+  const to = Math.min(run.history.length, from + HISTORY_PAGE_OPS);
+  const rows: string[] = [];
+  for (let i = from; i < to; i++) rows.push(historyRow(run, links, marks, run.history[i], i));
+  const nav = pageNav(pages, page, (i) => `../${links.historyPage(i)}`, () => false);
+  const body = `<main style="max-width:none">
+<div class="nav"><a href="../index.html">← ${esc(runTitle(run))}</a>
+<span class="sub">history, ops ${from}–${
+    Math.max(from, to - 1)
+  } of ${run.history.length}</span></div>
+${pages > 1 ? `<div class="pages">${nav}</div>` : ""}
+<table class="history">
+<tr><th class="num">#</th><th class="num">time</th><th>process</th><th>type</th><th>f</th>
+<th>value</th><th>error</th><th>node</th><th>client</th><th class="num">latency</th><th></th>
+<th>anomaly</th></tr>
+${rows.join("\n")}
+</table></main>`;
+  return shell(`history · ${runTitle(run)}`, body, "", SCROLL_SCRIPT);
+}
+
+/** The ops behind anomalies, by invocation index: the anomalies' numbers (1-based) and where
+ * the first is explained. */
+export type AnomalyMarks = ReadonlyMap<number, { numbers: number[]; href: string }>;
+
+function historyRow(run: RunData, links: Links, marks: AnomalyMarks, op: Op, i: number): string {
+  const s = run.spanOf[i];
+  const nemesis = op.process === "nemesis";
+  const cls = nemesis ? "r-nemesis" : `r-${op.type}`;
+  const mark = s ? marks.get(s.invoke.index) : undefined;
+  const badges = mark
+    ? mark.numbers.map((k) =>
+      `<a class="badge" href="../index.html#anomaly-${k}" title="anomaly ${k}">!${k}</a>`
+    ).join(" ")
+    : "";
+  const value = JSON.stringify(op.value) ?? "null";
+  const lat = s && s.done === op ? fmtMs(s.endMs - s.startMs) : "";
+  const diagram = s ? `<a href="../${links.diagramOp(s.invoke.index)}">diagram</a>` : "";
+  return `<tr id="op-${i}" class="op-row ${cls}${
+    mark ? " anomalous" : ""
+  }"><td class="num">${i}</td><td class="num">${(op.time / 1e9).toFixed(3)}</td><td>${
+    esc(String(op.process))
+  }</td><td class="${nemesis ? "" : `t-${op.type}`}">${op.type}</td><td>${
+    esc(op.f)
+  }</td><td class="mono val" title="${attr(value.length > 300 ? value.slice(0, 1000) : value)}">${
+    esc(value.slice(0, 300))
+  }</td><td class="mono">${op.error === undefined ? "" : esc(shortJson(op.error, 120))}</td><td>${
+    esc(op.node ?? "")
+  }</td><td>${esc(op.client ?? "")}</td><td class="num">${lat}</td>` +
+    `<td>${diagram}</td><td>${badges}</td></tr>`;
+}
+
+function pageNav(
+  count: number,
+  current: number,
+  href: (i: number) => string,
+  isPart: (i: number) => boolean,
+  titles?: (i: number) => string,
+): string {
+  const items: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const t = titles ? ` title="${attr(titles(i))}"` : "";
+    items.push(
+      i === current
+        ? `<span class="cur"${t}>${i + 1}</span>`
+        : `<a href="${href(i)}"${isPart(i) ? ` class="part"` : ""}${t}>${i + 1}</a>`,
+    );
+  }
+  return items.join("");
+}
+
+/** One page of the message diagram, with navigation, a legend and sticky lane names.
+ *
+ * @example
+ * ```ts ignore
+ * Deno.writeTextFileSync(`${dir}/report/messages-001.html`, diagramPage(run, links, pages, 0, r));
+ * ```
+ */
+export function diagramPage(
+  run: RunData,
+  links: Links,
+  pages: DiagramPageInfo[],
+  index: number,
+  rendered: RenderedPage,
+  initCount: number,
+): string {
+  const prev = index > 0 ? `<a href="../${links.diagramPage(index - 1)}">← previous</a>` : "";
+  const next = index < pages.length - 1
+    ? `<a href="../${links.diagramPage(index + 1)}">next →</a>`
+    : "";
+  const c = rendered.counts;
+  const body = `<div class="top">
+<div class="bar">
+<div class="nav"><a href="../index.html">← ${esc(runTitle(run))}</a>
+<b>messages ${esc(pages[index].caption)}</b>
+<span class="sub">page ${index + 1} of ${pages.length} · ${c.messages} messages${
+    c.dropped ? ` · ${c.dropped} dropped` : ""
+  }${c.errors ? ` · ${c.errors} errors` : ""} · ${c.ops} client ops${
+    initCount ? ` · ${initCount} init messages not drawn` : ""
+  }</span>
+${prev} ${next}</div>
+${pages.length > 1 ? pageStrip(run, links, pages, index, "../") : ""}
+<div class="legend-row">
+<span><i class="sw" style="border-color:#2f3a45"></i>between nodes</span>
+<span><i class="sw" style="border-color:#4aa3ec"></i>client</span>
+<span><i class="sw" style="border-color:#7d55b5"></i>service</span>
+<span><i class="sw" style="border-color:#e0407f"></i>error reply</span>
+<span><i class="sw" style="border-color:#d33;border-top-style:dashed"></i>dropped ✗</span>
+<span><i class="box" style="background:var(--ok);border-color:var(--ok-dark)"></i>ok</span>
+<span><i class="box" style="background:var(--info);border-color:var(--info-dark)"></i>info</span>
+<span><i class="box" style="background:var(--fail);border-color:var(--fail-dark)"></i>fail</span>
+<span><i class="box" style="background:#ffe9c7;border-color:#f0a040;width:22px"></i>partition</span>
+<span><b style="color:#e0407f">●</b> op behind an anomaly</span>
+<span>hover for full bodies · rows are events, not a linear time scale</span>
+</div></div>
+${rendered.header}
+</div>
+${rendered.body}`;
+  return shell(
+    `messages ${pages[index].caption} · ${runTitle(run)}`,
+    body,
+    `${LAMPORT_CSS}
+body { width: max-content; min-width: 100%; }
+.top { position: sticky; top: 0; z-index: 2; background: #fff;
+  border-bottom: 1px solid var(--rule); }
+.bar { position: sticky; left: 0; width: min(100vw, 100%); max-width: 100vw; padding: 8px 16px 4px; }
+`,
+    SCROLL_SCRIPT,
+  );
+}
+
+/** A strip across the whole run: each diagram page a segment as long as its time, partitions
+ * shaded, the current page dark; plus a menu of every page. */
+function pageStrip(
+  run: RunData,
+  links: Links,
+  pages: readonly DiagramPageInfo[],
+  index: number,
+  prefix = "../",
+): string {
+  const w = 720, h = 16;
+  const end = Math.max(run.endMs, 1);
+  const x = (t: number) => (t / end) * w;
+  const parts: string[] = [];
+  for (const p of run.partitions) {
+    parts.push(
+      `<rect class="strip-partition" x="${x(p.startMs).toFixed(1)}" y="0" width="${
+        Math.max(1, x(p.endMs) - x(p.startMs)).toFixed(1)
+      }" height="${h}"/>`,
+    );
+  }
+  pages.forEach((p, i) => {
+    const x0 = x(p.startMs), x1 = Math.max(x0 + 2, x(p.endMs));
+    parts.push(
+      `<a href="${prefix}${links.diagramPage(i)}"><title>${
+        esc(`page ${i + 1}: ${p.caption}`)
+      }</title>` +
+        `<rect class="strip-page${i === index ? " cur" : ""}" x="${x0.toFixed(1)}" y="3" ` +
+        `width="${(x1 - x0).toFixed(1)}" height="${h - 6}"/></a>`,
+    );
+  });
+  const options = (index < 0 ? `<option value="" selected disabled>jump to a page…</option>` : "") +
+    pages.map((p, i) =>
+      `<option value="${prefix}${attr(links.diagramPage(i))}"${i === index ? " selected" : ""}>${
+        i + 1
+      }: ${esc(p.caption)}</option>`
+    ).join("");
+  return `<div class="strip-row"><svg class="strip" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">` +
+    `<rect class="strip-bg" x="0" y="3" width="${w}" height="${h - 6}"/>${parts.join("")}</svg>` +
+    `<select class="jump" onchange="if (this.value) location.href = this.value">${options}</select></div>`;
+}
+
+/** Brings the linked element into the middle of the window (the sticky header would hide it at
+ * the top) and keeps it highlighted. */
+const SCROLL_SCRIPT = `
+function showTarget() {
+  const id = decodeURIComponent(location.hash.slice(1));
+  const el = id && document.getElementById(id);
+  if (el) el.scrollIntoView({ block: "center", inline: "center" });
+}
+addEventListener("hashchange", showTarget);
+addEventListener("load", showTarget);
+`;
