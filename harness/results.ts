@@ -6,6 +6,7 @@
  * @module
  */
 import type { JournalEntry } from "./network.ts";
+import { findAnomalies } from "./report/anomalies.ts";
 import type { TestOutcome } from "./runner.ts";
 import type { CheckResult, Op, TestOptions, Validity } from "./types.ts";
 
@@ -150,7 +151,7 @@ export function summarize(
     );
   }
 
-  const violations = collectViolations(results);
+  const violations = findAnomalies(results);
   if (violations.length > 0) {
     lines.push("");
     lines.push(
@@ -162,8 +163,9 @@ export function summarize(
     violations.slice(0, MAX_VIOLATIONS).forEach((v, i) => {
       lines.push(`  ${i + 1}. [${v.checker}${v.kind ? ` ${v.kind}` : ""}] ${v.explanation}`);
       for (const extra of v.details) lines.push(`       ${extra}`);
-      for (const op of v.ops.slice(0, MAX_OPS_PER_VIOLATION)) {
-        for (const l of explainer.explain(op)) lines.push(`       ${l}`);
+      for (const index of v.ops.slice(0, MAX_OPS_PER_VIOLATION)) {
+        const op = history[index];
+        if (op) { for (const l of explainer.explain(op)) lines.push(`       ${l}`); }
       }
       if (v.ops.length > MAX_OPS_PER_VIOLATION) {
         lines.push(`       … and ${v.ops.length - MAX_OPS_PER_VIOLATION} more ops`);
@@ -200,111 +202,6 @@ function headline(r: CheckResult): string {
     }
   }
   return parts.slice(0, 8).join(", ") || "(no figures)";
-}
-
-interface Violation {
-  checker: string;
-  kind?: string;
-  explanation: string;
-  details: string[];
-  ops: Op[];
-}
-
-/** Finds every record with an `explanation` sentence inside the invalid checkers' results,
- * together with the ops it names. */
-function collectViolations(results: CheckResult): Violation[] {
-  const out: Violation[] = [];
-  for (const [name, r] of Object.entries(results)) {
-    if (name === "valid?" || !r || typeof r !== "object") continue;
-    const result = r as CheckResult;
-    if (result["valid?"] === true) continue;
-    if (name === "nodes") {
-      for (const p of result.problems as Record<string, unknown>[]) {
-        const details: string[] = [];
-        if (p.line) details.push(`line: ${p.line}`);
-        if (Array.isArray(p.stderrTail) && p.stderrTail.length > 0) {
-          details.push("last stderr lines:");
-          for (const l of p.stderrTail.slice(-8)) details.push(`  ${l}`);
-        }
-        out.push({
-          checker: name,
-          kind: String(p.kind),
-          explanation: String(p.message),
-          details,
-          ops: [],
-        });
-      }
-      continue;
-    }
-    const before = out.length;
-    walk(result, undefined, (kind, rec) => {
-      out.push({
-        checker: name,
-        kind,
-        explanation: String(rec.explanation),
-        details: [],
-        ops: findOps(rec),
-      });
-    });
-    if (out.length === before) {
-      out.push({
-        checker: name,
-        explanation: typeof result.error === "string"
-          ? result.error.split("\n")[0]
-          : `The ${name} checker says the run is ${
-            result["valid?"] === false ? "invalid" : "unknown"
-          }; see results.json`,
-        details: [],
-        ops: [],
-      });
-    }
-  }
-  return out;
-}
-
-function walk(
-  x: unknown,
-  kind: string | undefined,
-  visit: (kind: string | undefined, rec: Record<string, unknown>) => void,
-  depth = 0,
-): void {
-  if (depth > 6 || x === null || typeof x !== "object") return;
-  if (Array.isArray(x)) {
-    for (const y of x) walk(y, kind, visit, depth + 1);
-    return;
-  }
-  const rec = x as Record<string, unknown>;
-  if (typeof rec.explanation === "string" && depth > 0) {
-    visit(kind, rec);
-    return;
-  }
-  for (const [k, v] of Object.entries(rec)) {
-    if (k === "explanation") continue;
-    walk(v, typeof v === "object" ? k : kind, visit, depth + 1);
-  }
-}
-
-function isOp(x: unknown): x is Op {
-  return !!x && typeof x === "object" && "index" in x && "type" in x && "process" in x &&
-    "f" in x;
-}
-
-function findOps(rec: Record<string, unknown>): Op[] {
-  const ops: Op[] = [];
-  const seen = new Set<number>();
-  const visit = (x: unknown, depth: number) => {
-    if (depth > 3 || !x || typeof x !== "object") return;
-    if (isOp(x)) {
-      if (!seen.has(x.index)) {
-        seen.add(x.index);
-        ops.push(x);
-      }
-      return;
-    }
-    for (const v of Array.isArray(x) ? x : Object.values(x)) visit(v, depth + 1);
-  };
-  visit(rec, 0);
-  return ops;
 }
 
 /** Describes an op with its invocation, completion and the client messages between them. */
@@ -349,6 +246,11 @@ class OpExplainer {
       );
     }
     return out;
+  }
+
+  /** The history index of the invocation of `op`'s operation. */
+  invocationIndex(op: Op): number {
+    return this.#pair(op)[0].index;
   }
 
   /** The invocation and completion of the op's process around `op`. */

@@ -4,8 +4,7 @@
  * record, its error or a plain sentence. Each anomaly names the history indexes of the ops behind
  * it, so the report can link it to the history table and the message diagram.
  *
- * This is the report's counterpart of `collectViolations` in `harness/results.ts`; it returns
- * plain data (op indexes, the record's path in `results.json`) rather than ops.
+ * Both the console summary (`harness/results.ts`) and the HTML report list anomalies from here.
  *
  * @module
  */
