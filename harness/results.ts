@@ -163,13 +163,22 @@ export function summarize(
     violations.slice(0, MAX_VIOLATIONS).forEach((v, i) => {
       lines.push(`  ${i + 1}. [${v.checker}${v.kind ? ` ${v.kind}` : ""}] ${v.explanation}`);
       for (const extra of v.details) lines.push(`       ${extra}`);
-      for (const index of v.ops.slice(0, MAX_OPS_PER_VIOLATION)) {
+      // An anomaly may name both halves of one operation; each operation is shown once.
+      const shown = new Set<number>();
+      let more = 0;
+      for (const index of v.ops) {
         const op = history[index];
-        if (op) { for (const l of explainer.explain(op)) lines.push(`       ${l}`); }
+        if (!op) continue;
+        const key = explainer.invocationIndex(op);
+        if (shown.has(key)) continue;
+        if (shown.size === MAX_OPS_PER_VIOLATION) {
+          more++;
+          continue;
+        }
+        shown.add(key);
+        for (const l of explainer.explain(op)) lines.push(`       ${l}`);
       }
-      if (v.ops.length > MAX_OPS_PER_VIOLATION) {
-        lines.push(`       … and ${v.ops.length - MAX_OPS_PER_VIOLATION} more ops`);
-      }
+      if (more > 0) lines.push(`       … and ${more} more ops`);
     });
   }
   lines.push("");
