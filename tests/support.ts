@@ -43,7 +43,8 @@ export async function cli(args: string[]): Promise<CliRun> {
   const store = Deno.makeTempDirSync({ prefix: "glomers-store-" });
   try {
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", `${ROOT}/harness/cli.ts`, "test", ...args, "--store", store],
+      // Our flags go first: anything after a "--" in args belongs to the nodes.
+      args: ["run", "-A", `${ROOT}/harness/cli.ts`, "test", "--store", store, ...args],
       cwd: ROOT,
       stdout: "piped",
       stderr: "piped",
