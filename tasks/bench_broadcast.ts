@@ -8,15 +8,15 @@
  * deno task bench:broadcast 3e --runs=3
  * ```
  *
- * Each run takes about 35 s of wall time and starts 25 processes.
+ * Each run takes about 35 s of wall time and starts 25 processes. Its files stay in
+ * `store/bench-broadcast/`.
  *
  * @module
  */
 import { parseArgs } from "node:util";
+import { formatTable, type Headline, headline } from "./figures.ts";
 import { type Part, PARTS } from "./parts.ts";
-
-/** The project root (this file lives in `tasks/`). */
-const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+import { ROOT, runPart, stored } from "./run_parts.ts";
 
 /** Our targets per part. */
 export const TARGETS: Record<string, Target> = {
@@ -46,12 +46,9 @@ export interface Target {
 }
 
 /** One run's figures, from its `results.json`. */
-export interface BenchRow {
+export interface BenchRow extends Headline {
   part: string;
-  serversMsgsPerOp: number;
-  allMsgsPerOp: number;
   latency: Record<string, number>;
-  valid: unknown;
   meetsTarget: boolean;
 }
 
@@ -65,44 +62,21 @@ export interface BenchRow {
  */
 export async function benchPart(id: string): Promise<BenchRow> {
   const part = PARTS.find((p) => p.id === id);
-  const target = TARGETS[id];
-  if (!part || !target) throw new Error(`Unknown part "${id}": expected 3d or 3e`);
-  const store = `${ROOT}/store/bench-broadcast`;
-  const args = [
-    "run",
-    "-A",
-    `${ROOT}/harness/cli.ts`,
-    "test",
-    "--bin",
-    "launchers/broadcast",
-    ...part.args,
-    "--store",
-    store,
-    "--",
-    ...nodeArgsOf(part),
-  ];
-  console.error(`$ deno ${args.join(" ")}`);
-  const out = await new Deno.Command(Deno.execPath(), {
-    args,
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "inherit",
-  }).output();
-  const stdout = new TextDecoder().decode(out.stdout);
-  const results = JSON.parse(Deno.readTextFileSync(`${store}/latest/results.json`));
-  const net = results.net;
-  const latency = results.workload["stable-latencies"] ?? {};
-  const row = {
-    part: id,
-    serversMsgsPerOp: net.servers["msgs-per-op"],
-    allMsgsPerOp: net.all["msgs-per-op"],
-    latency,
-    valid: results["valid?"],
-  };
-  const t = target;
+  const t = TARGETS[id];
+  if (!part || !t) throw new Error(`Unknown part "${id}": expected 3d or 3e`);
+  const run = await runPart(part, {
+    mode: "process",
+    quiet: true,
+    echo: true,
+    store: `${ROOT}/store/bench-broadcast`,
+    nodeArgs: nodeArgsOf(part),
+  });
+  const { results } = stored(run);
+  const latency = (results.workload["stable-latencies"] ?? {}) as Record<string, number>;
+  const row = { part: id, ...headline(results), latency };
   const meetsTarget = row.valid === true && row.serversMsgsPerOp <= t.msgsPerOp &&
     latency["0.5"] <= t.medianMs && latency["1"] <= t.maxMs;
-  if (row.valid !== true) console.error(stdout);
+  if (row.valid !== true) console.error(run.output);
   return { ...row, meetsTarget };
 }
 
@@ -110,22 +84,22 @@ export async function benchPart(id: string): Promise<BenchRow> {
  *
  * @example
  * ```ts
- * import { formatTable } from "./bench_broadcast.ts";
- * formatTable([]).split("\n").length; // 2: the header and its rule
+ * import { benchTable } from "./bench_broadcast.ts";
+ * benchTable([]).split("\n").length; // 2: the header and its rule
  * ```
  */
-export function formatTable(rows: BenchRow[]): string {
+export function benchTable(rows: BenchRow[]): string {
   const head = ["part", "servers msgs/op", "all msgs/op", "median", "p95", "p99", "max", "valid"];
-  const body = rows.map((r) => [
-    r.part,
-    r.serversMsgsPerOp.toFixed(2),
-    r.allMsgsPerOp.toFixed(2),
-    ...["0.5", "0.95", "0.99", "1"].map((q) => `${r.latency[q]} ms`),
-    `${r.valid}${r.meetsTarget ? "" : " (misses target)"}`,
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
-  return [line(head), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
+  return formatTable(
+    head,
+    rows.map((r) => [
+      r.part,
+      r.serversMsgsPerOp.toFixed(2),
+      r.allMsgsPerOp.toFixed(2),
+      ...["0.5", "0.95", "0.99", "1"].map((q) => `${r.latency[q]} ms`),
+      `${r.valid}${r.meetsTarget ? "" : " (misses target)"}`,
+    ]),
+  );
 }
 
 if (import.meta.main) {
@@ -141,7 +115,7 @@ if (import.meta.main) {
     for (let i = 0; i < runs; i++) rows.push(await benchPart(id));
   }
   console.log("");
-  console.log(formatTable(rows));
+  console.log(benchTable(rows));
   console.log("");
   for (const id of parts) {
     const t = TARGETS[id];

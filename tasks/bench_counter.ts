@@ -13,18 +13,13 @@
  *
  * @module
  */
+import { type Headline, headline } from "./figures.ts";
 import { PARTS } from "./parts.ts";
-
-/** The project root (this file lives in `tasks/`). */
-const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+import { runPart, stored } from "./run_parts.ts";
 
 /** The figures of one run. */
-export interface CounterBench {
+export interface CounterBench extends Headline {
   code: number;
-  valid: unknown;
-  ops: number;
-  allPerOp: number;
-  serversPerOp: number;
   serverMsgs: number;
   finalReads: unknown[];
   acceptable: unknown;
@@ -38,49 +33,19 @@ export interface CounterBench {
  * ```ts ignore
  * import { benchCounter } from "./bench_counter.ts";
  * const r = await benchCounter();
- * r.serversPerOp; // e.g. 0.27
+ * r.serversMsgsPerOp; // e.g. 0.27
  * ```
  */
 export async function benchCounter(): Promise<CounterBench> {
-  const part = PARTS.find((p) => p.id === "4")!;
-  const store = `${ROOT}/store`;
-  const started = performance.now();
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      `${ROOT}/harness/cli.ts`,
-      "test",
-      "--bin",
-      `${ROOT}/launchers/counter`,
-      ...part.args,
-      "--store",
-      store,
-    ],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const wallS = (performance.now() - started) / 1000;
-  let results: Record<string, Record<string, unknown>>;
-  try {
-    results = JSON.parse(Deno.readTextFileSync(`${store}/latest/results.json`));
-  } catch {
-    const tail = new TextDecoder().decode(out.stderr).slice(-2000);
-    throw new Error(`The run (exit ${out.code}) left no results.json; its stderr ended:\n${tail}`);
-  }
-  const net = results.net as Record<string, Record<string, number>>;
-  const stats = results.stats as Record<string, number>;
+  const run = await runPart(PARTS.find((p) => p.id === "4")!, { mode: "process", quiet: true });
+  const { results } = stored(run);
   return {
-    code: out.code,
-    valid: results["valid?"],
-    ops: stats.count,
-    allPerOp: net.all["msgs-per-op"],
-    serversPerOp: net.servers["msgs-per-op"],
-    serverMsgs: net.servers["msg-count"],
+    code: run.code,
+    ...headline(results),
+    serverMsgs: results.net.servers["msg-count"],
     finalReads: results.workload["final-reads"] as unknown[],
     acceptable: results.workload.acceptable,
-    wallS,
+    wallS: run.wallS,
   };
 }
 
@@ -95,8 +60,10 @@ if (import.meta.main) {
     const r = await benchCounter();
     if (r.valid !== true) failed++;
     console.log(
-      `run ${i}/${runs}: valid ${r.valid}, ${r.ops} ops, msgs/op ${r.allPerOp.toFixed(2)} (all) ` +
-        `${r.serversPerOp.toFixed(2)} (servers, ${r.serverMsgs} msgs), final reads ` +
+      `run ${i}/${runs}: valid ${r.valid}, ${r.ops} ops, msgs/op ${
+        r.allMsgsPerOp.toFixed(2)
+      } (all) ` +
+        `${r.serversMsgsPerOp.toFixed(2)} (servers, ${r.serverMsgs} msgs), final reads ` +
         `${JSON.stringify(r.finalReads)} vs acceptable ${JSON.stringify(r.acceptable)}, ` +
         `${r.wallS.toFixed(1)} s`,
     );

@@ -16,10 +16,9 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { type Headline, headline, type HistoryOp, opLatenciesMs, quantile } from "./figures.ts";
 import { PARTS } from "./parts.ts";
-
-/** The project root (this file lives in `tasks/`). */
-const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+import { runPart, stored } from "./run_parts.ts";
 
 /** Median and 99th percentile of one op type's latencies, in milliseconds. */
 export interface LatencySummary {
@@ -29,12 +28,8 @@ export interface LatencySummary {
 }
 
 /** The figures of one run. */
-export interface KafkaBench {
+export interface KafkaBench extends Headline {
   code: number;
-  valid: unknown;
-  ops: number;
-  allPerOp: number;
-  serversPerOp: number;
   send: LatencySummary;
   poll: LatencySummary;
   /** ok ÷ (ok + fail + info) over send and poll ops: the requests a node could fail. */
@@ -45,14 +40,6 @@ export interface KafkaBench {
   worstLagS: number;
   dir: string;
   wallS: number;
-}
-
-/** A history op, as `history.jsonl` stores it (times in nanoseconds). */
-interface HistoryOp {
-  type: string;
-  process: unknown;
-  f: string;
-  time: number;
 }
 
 /** Latency summaries per `f` of ok ops, pairing each completion with its process's invocation,
@@ -74,36 +61,15 @@ export function historyFigures(
   history: readonly HistoryOp[],
   fs: readonly string[],
 ): { latency: Map<string, LatencySummary>; okFraction: number } {
-  const invokedAt = new Map<unknown, number>();
-  const samples = new Map<string, number[]>(fs.map((f) => [f, []]));
-  let done = 0, ok = 0;
-  for (const op of history) {
-    if (typeof op.process !== "number") continue;
-    if (op.type === "invoke") {
-      invokedAt.set(op.process, op.time);
-      continue;
-    }
-    const start = invokedAt.get(op.process);
-    invokedAt.delete(op.process);
-    const list = samples.get(op.f);
-    if (!list) continue;
-    done++;
-    if (op.type !== "ok") continue;
-    ok++;
-    if (start !== undefined) list.push((op.time - start) / 1e6);
-  }
-  const latency = new Map<string, LatencySummary>();
-  for (const [f, xs] of samples) {
-    xs.sort((a, b) => a - b);
-    latency.set(f, { count: xs.length, medianMs: quantile(xs, 0.5), p99Ms: quantile(xs, 0.99) });
-  }
-  return { latency, okFraction: done === 0 ? NaN : ok / done };
-}
-
-/** The `q` quantile of sorted `xs` (nearest rank), or NaN when empty. */
-function quantile(xs: readonly number[], q: number): number {
-  if (xs.length === 0) return NaN;
-  return xs[Math.min(xs.length - 1, Math.max(0, Math.ceil(q * xs.length) - 1))];
+  const latency = new Map(fs.map((f): [string, LatencySummary] => {
+    const xs = opLatenciesMs(history, { f, type: "ok" });
+    return [f, { count: xs.length, medianMs: quantile(xs, 0.5), p99Ms: quantile(xs, 0.99) }];
+  }));
+  const done = history.filter((op) =>
+    typeof op.process === "number" && op.type !== "invoke" && fs.includes(op.f)
+  );
+  const ok = done.filter((op) => op.type === "ok").length;
+  return { latency, okFraction: done.length === 0 ? NaN : ok / done.length };
 }
 
 /** Options of {@linkcode benchKafka}. */
@@ -122,57 +88,30 @@ export interface BenchOptions {
  * ```ts ignore
  * import { benchKafka } from "./bench_kafka.ts";
  * const r = await benchKafka({ sim: true, seed: 1 });
- * r.serversPerOp; // e.g. 0.72
+ * r.serversMsgsPerOp; // e.g. 0.72
  * ```
  */
 export async function benchKafka(options: BenchOptions = {}): Promise<KafkaBench> {
-  const part = PARTS.find((p) => p.id === "5c")!;
-  const bin = options.sim ? `${ROOT}/challenges/kafka.ts` : `${ROOT}/launchers/kafka`;
-  const started = performance.now();
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      `${ROOT}/harness/cli.ts`,
-      "test",
-      "--bin",
-      bin,
-      ...part.args,
-      "--store",
-      `${ROOT}/store`,
-      ...(options.seed === undefined ? [] : ["--seed", String(options.seed)]),
-      ...(options.design === undefined ? [] : ["--", options.design]),
-    ],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const wallS = (performance.now() - started) / 1000;
-  const stdout = new TextDecoder().decode(out.stdout);
-  // The summary names the run's folder; other runs may move `store/latest` meanwhile.
-  const dir = stdout.match(/^Results: (.*)\/results\.json/m)?.[1];
-  if (!dir) {
-    const tail = new TextDecoder().decode(out.stderr).slice(-2000);
-    throw new Error(`The run (exit ${out.code}) stored no results; its stderr ended:\n${tail}`);
-  }
-  const abs = dir.startsWith("/") ? dir : `${ROOT}/${dir}`;
-  const results = JSON.parse(Deno.readTextFileSync(`${abs}/results.json`));
-  const history = Deno.readTextFileSync(`${abs}/history.jsonl`).split("\n").filter(Boolean)
-    .map((line) => JSON.parse(line) as HistoryOp);
+  const run = await runPart(PARTS.find((p) => p.id === "5c")!, {
+    mode: options.sim ? "sim" : "process",
+    quiet: true,
+    extra: options.seed === undefined ? [] : ["--seed", String(options.seed)],
+    nodeArgs: options.design === undefined ? undefined : [options.design],
+  });
+  // The run's own folder, not `store/latest`, which other runs may move meanwhile.
+  const { dir, results, history } = stored(run);
   const figures = historyFigures(history, ["send", "poll"]);
+  const lag = results.workload["worst-realtime-lag"] as { lag: number } | undefined;
   return {
-    code: out.code,
-    valid: results["valid?"],
-    ops: results.stats.count,
-    allPerOp: results.net.all["msgs-per-op"],
-    serversPerOp: results.net.servers["msgs-per-op"],
+    code: run.code,
+    ...headline(results),
     send: figures.latency.get("send")!,
     poll: figures.latency.get("poll")!,
     okFraction: figures.okFraction,
-    harnessOkFraction: results.availability["ok-fraction"],
-    worstLagS: results.workload["worst-realtime-lag"]?.lag ?? NaN,
+    harnessOkFraction: results.availability?.["ok-fraction"] ?? NaN,
+    worstLagS: lag?.lag ?? NaN,
     dir,
-    wallS,
+    wallS: run.wallS,
   };
 }
 
@@ -202,8 +141,8 @@ if (import.meta.main) {
     console.log(
       `run ${i}/${runs} (${values.sim ? "simulator" : "processes"}${
         positionals[0] ? `, ${positionals[0]}` : ""
-      }): valid ${r.valid}, ${r.ops} ops, msgs/op ${r.allPerOp.toFixed(2)} (all) ` +
-        `${r.serversPerOp.toFixed(2)} (servers)\n` +
+      }): valid ${r.valid}, ${r.ops} ops, msgs/op ${r.allMsgsPerOp.toFixed(2)} (all) ` +
+        `${r.serversMsgsPerOp.toFixed(2)} (servers)\n` +
         `  send latency median ${ms(r.send.medianMs)} ms, p99 ${ms(r.send.p99Ms)} ms ` +
         `(${r.send.count} ok)\n` +
         `  poll latency median ${ms(r.poll.medianMs)} ms, p99 ${ms(r.poll.p99Ms)} ms ` +

@@ -14,71 +14,22 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import type { Op } from "../harness/types.ts";
+import { type Headline, headline, opLatenciesMs, quantile } from "./figures.ts";
 import { PARTS } from "./parts.ts";
-
-const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+import { runPart, stored } from "./run_parts.ts";
 
 /** The figures of one run. */
-export interface TxnFigures {
+export interface TxnFigures extends Headline {
   part: string;
   seed: number;
-  valid: unknown;
   /** Seconds during which the nemesis really cut the nodes apart (with two nodes, some partition
    * specs isolate nobody). */
   cutS: number;
-  ops: number;
   okFraction: number;
-  serversMsgsPerOp: number;
-  allMsgsPerOp: number;
   medianMs: number;
   p99Ms: number;
   maxMs: number;
-}
-
-interface HistoryOp {
-  type: string;
-  process: number | string;
-  time: number;
-  value?: unknown;
-}
-
-/** The `q` quantile (0..1) of sorted numbers, nearest rank.
- *
- * @example
- * ```ts
- * import { quantile } from "./bench_txn.ts";
- * quantile([1, 2, 3, 4], 0.5); // 2
- * ```
- */
-export function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)];
-}
-
-/** Latencies in ms of every completed client op: each process has at most one op in flight, so
- * a completion belongs to its process's last invocation.
- *
- * @example
- * ```ts
- * import { latenciesMs } from "./bench_txn.ts";
- * latenciesMs([
- *   { type: "invoke", process: 0, time: 0 },
- *   { type: "ok", process: 0, time: 2_000_000 },
- * ]); // [2]
- * ```
- */
-export function latenciesMs(history: readonly HistoryOp[]): number[] {
-  const open = new Map<number | string, number>();
-  const out: number[] = [];
-  for (const op of history) {
-    if (op.process === "nemesis") continue;
-    if (op.type === "invoke") open.set(op.process, op.time);
-    else if (open.has(op.process)) {
-      out.push((op.time - open.get(op.process)!) / 1e6);
-      open.delete(op.process);
-    }
-  }
-  return out.sort((a, b) => a - b);
 }
 
 /** Seconds of the run during which some node was cut off, from the nemesis's ops: a
@@ -93,7 +44,9 @@ export function latenciesMs(history: readonly HistoryOp[]): number[] {
  * ]); // 2
  * ```
  */
-export function isolatedSeconds(history: readonly HistoryOp[]): number {
+export function isolatedSeconds(
+  history: readonly Pick<Op, "type" | "process" | "time" | "value">[],
+): number {
   let since: number | undefined;
   let total = 0;
   for (const op of history) {
@@ -110,44 +63,33 @@ export function isolatedSeconds(history: readonly HistoryOp[]): number {
   return total / 1e9;
 }
 
-/** Runs one part through the CLI and reads its figures from the store. */
-async function runPart(id: string, bin: string, extra: string[]): Promise<TxnFigures> {
-  const part = PARTS.find((p) => p.id === id)!;
-  const args = [...part.args];
-  for (let i = 0; i < extra.length; i += 2) {
-    const at = args.indexOf(extra[i]);
-    if (at >= 0) args[at + 1] = extra[i + 1];
-    else args.push(extra[i], extra[i + 1]);
-  }
+/** Runs one part through the CLI and reads its figures from the store. Latency is that of every
+ * completed transaction (ok, fail or info). */
+async function benchPart(id: string, sim: boolean, extra: string[]): Promise<TxnFigures> {
   const store = Deno.makeTempDirSync({ prefix: "glomers-bench-txn-" });
   try {
-    const cmd = ["run", "-A", `${ROOT}/harness/cli.ts`, "test", ...args, "--bin", bin];
-    console.error(`$ deno task maelstrom ${cmd.slice(3).join(" ")}`);
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [...cmd, "--store", store],
-      cwd: ROOT,
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    const dir = `${store}/latest`;
-    const results = JSON.parse(Deno.readTextFileSync(`${dir}/results.json`));
+    const run = await runPart(PARTS.find((p) => p.id === id)!, {
+      mode: sim ? "sim" : "process",
+      quiet: true,
+      echo: true,
+      store,
+      extra,
+    });
+    const { dir, results, history } = stored(run);
     const test = JSON.parse(Deno.readTextFileSync(`${dir}/test.json`));
-    const history: HistoryOp[] = Deno.readTextFileSync(`${dir}/history.jsonl`)
-      .split("\n").filter(Boolean).map((l) => JSON.parse(l));
-    const lat = latenciesMs(history);
-    if (out.code !== 0 && results["valid?"] === true) throw new Error(`exit ${out.code}`);
+    const lat = opLatenciesMs(history);
+    if (run.code !== 0 && results["valid?"] === true) throw new Error(`exit ${run.code}`);
     return {
       part: id,
       seed: test.opts.seed,
-      valid: results["valid?"],
-      cutS: isolatedSeconds(history),
+      ...headline(results),
+      // Completed transactions (ok, fail or info), without the nemesis's ops.
       ops: lat.length,
-      okFraction: results.availability?.["ok-fraction"],
-      serversMsgsPerOp: results.net.servers["msgs-per-op"],
-      allMsgsPerOp: results.net.all["msgs-per-op"],
+      cutS: isolatedSeconds(history),
+      okFraction: results.availability?.["ok-fraction"] ?? NaN,
       medianMs: quantile(lat, 0.5),
       p99Ms: quantile(lat, 0.99),
-      maxMs: lat[lat.length - 1],
+      maxMs: quantile(lat, 1),
     };
   } finally {
     Deno.removeSync(store, { recursive: true });
@@ -163,12 +105,11 @@ if (import.meta.main) {
       seed: { type: "string" },
     },
   });
-  const bin = values.sim ? "challenges/txn.ts" : "launchers/txn";
   const extra: string[] = [];
   if (values["time-limit"]) extra.push("--time-limit", values["time-limit"]);
   if (values.seed) extra.push("--seed", values.seed);
   const rows: TxnFigures[] = [];
-  for (const id of ["6b", "6c"]) rows.push(await runPart(id, bin, extra));
+  for (const id of ["6b", "6c"]) rows.push(await benchPart(id, values.sim, extra));
   const fmt = (x: number, d = 2) => x.toFixed(d);
   console.log(`txn benchmark (${values.sim ? "simulator" : "real processes"})`);
   console.log(

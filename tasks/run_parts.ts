@@ -1,6 +1,7 @@
 /**
  * Runs challenge parts with their fly.io command lines: through a real Maelstrom when `MAELSTROM`
- * names one or `maelstrom` is on PATH, through our harness otherwise.
+ * names one or `maelstrom` is on PATH, through our harness otherwise. The scoreboard and the
+ * benchmarks run their parts with {@linkcode runPart} too.
  *
  * ```sh
  * deno task test:broadcast          # every broadcast part, 3a-3e
@@ -11,12 +12,27 @@
  */
 import { challengeFile, isBuilt, type Part, PARTS } from "./parts.ts";
 import type { Op } from "../harness/types.ts";
+import type { Results } from "./figures.ts";
 
 /** The project root (this file lives in `tasks/`). */
 export const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 
-/** The command that runs `maelstrom test`: a real Maelstrom if one is installed, else ours. */
-export function maelstromCommand(): { cmd: string; args: string[]; real: boolean } {
+/** Our harness's CLI, as a command that runs `maelstrom test`. */
+const HARNESS = {
+  cmd: Deno.execPath(),
+  args: ["run", "-A", `${ROOT}/harness/cli.ts`],
+  real: false,
+};
+
+/** The command that runs `maelstrom test`: a real Maelstrom if one is installed, else ours.
+ *
+ * @example
+ * ```ts
+ * import { maelstromCommand } from "./run_parts.ts";
+ * maelstromCommand().real; // true when a Maelstrom is installed
+ * ```
+ */
+export function maelstromCommand(): typeof HARNESS {
   const env = Deno.env.get("MAELSTROM");
   if (env) return { cmd: env, args: [], real: true };
   const path = (Deno.env.get("PATH") ?? "").split(":");
@@ -28,73 +44,131 @@ export function maelstromCommand(): { cmd: string; args: string[]; real: boolean
       // Not in this directory.
     }
   }
-  return { cmd: Deno.execPath(), args: ["run", "-A", `${ROOT}/harness/cli.ts`], real: false };
+  return HARNESS;
 }
 
 /** What one part's run produced. */
 export interface PartRun {
   part: Part;
   code: number;
-  /** The run's results, read from the store (our harness only). */
-  results?: Record<string, unknown>;
+  /** The run's folder in the store, as the harness's summary names it (our harness only). */
+  dir?: string;
+  /** The run's results, read from its folder (our harness only). */
+  results?: Results;
   /** The run's history (our harness only). */
   history?: Op[];
   wallS: number;
-  /** Captured output, when run quietly. */
+  /** Captured output (stdout then stderr), when run quietly. */
   output?: string;
 }
 
-/** How to run a part: real processes (a real Maelstrom when installed), or our simulator. */
+/** How {@linkcode runPart} runs a part:
+ * - `"sim"`: our harness's deterministic simulator (`--bin challenges/<file>.ts`), virtual time;
+ * - `"process"`: our harness with one OS process per node (`--bin launchers/<name>`), real time;
+ * - `"maelstrom"`: as `"process"`, but through a real Maelstrom when one is installed, in which
+ *   case no results or history come back (Maelstrom stores them its own way).
+ */
+export type RunMode = "sim" | "process" | "maelstrom";
+
+/** How to run a part. */
 export interface RunPartOptions {
-  mode?: "real" | "sim";
+  /** Default `"maelstrom"`. */
+  mode?: RunMode;
   /** Capture output instead of streaming it. */
   quiet?: boolean;
-  /** More `maelstrom test` arguments, such as `--seed 7`. */
+  /** More `maelstrom test` arguments, such as `--seed 7`. They come after the part's, so a flag
+   * given here overrides the part's value (`--time-limit 5`): the last one wins. */
   extra?: string[];
+  /** The node's own arguments (after `--`) instead of the part's `nodeArgs`, such as a design. */
+  nodeArgs?: string[];
+  /** Our harness's store folder; default `store/` in the project root. */
+  store?: string;
+  /** Print the command line to stderr before running it. */
+  echo?: boolean;
 }
 
-/** Runs one part and returns the exit code, results and history. */
+/** Runs one part and returns the exit code, results and history.
+ *
+ * @example
+ * ```ts ignore
+ * import { PARTS } from "./parts.ts";
+ * import { runPart } from "./run_parts.ts";
+ * const run = await runPart(PARTS.find((p) => p.id === "3d")!, { mode: "sim", quiet: true });
+ * run.results?.net.servers["msgs-per-op"]; // e.g. 2.16
+ * ```
+ */
 export async function runPart(part: Part, options: RunPartOptions = {}): Promise<PartRun> {
-  const sim = options.mode === "sim";
-  const m = sim
-    ? { cmd: Deno.execPath(), args: ["run", "-A", `${ROOT}/harness/cli.ts`], real: false }
-    : maelstromCommand();
-  const store = `${ROOT}/store`;
-  const bin = sim ? `${ROOT}/${challengeFile(part)}` : `${ROOT}/launchers/${part.challenge}`;
+  const mode = options.mode ?? "maelstrom";
+  const m = mode === "maelstrom" ? maelstromCommand() : HARNESS;
+  const store = options.store ?? `${ROOT}/store`;
+  const bin = mode === "sim" ? challengeFile(part) : `launchers/${part.challenge}`;
+  const nodeArgs = options.nodeArgs ?? part.nodeArgs ?? [];
   const args = [
-    ...m.args,
     "test",
     "--bin",
-    bin,
+    `${ROOT}/${bin}`,
     ...part.args,
     ...(m.real ? [] : ["--store", store]),
     ...(options.extra ?? []),
-    ...(part.nodeArgs ? ["--", ...part.nodeArgs] : []),
+    ...(nodeArgs.length > 0 ? ["--", ...nodeArgs] : []),
   ];
+  if (options.echo) {
+    const shown = args.map((a) => a.startsWith(`${ROOT}/`) ? a.slice(ROOT.length + 1) : a);
+    console.error(`$ ${m.real ? m.cmd : "deno task maelstrom"} ${shown.join(" ")}`);
+  }
   const started = performance.now();
-  const out = await new Deno.Command(m.cmd, {
-    args,
+  const child = new Deno.Command(m.cmd, {
+    args: [...m.args, ...args],
     cwd: ROOT,
-    stdout: options.quiet ? "piped" : "inherit",
+    stdout: "piped",
     stderr: options.quiet ? "piped" : "inherit",
-  }).output();
+  }).spawn();
+  // stdout is read even when streamed: its summary names the run's folder, which is safer than
+  // `store/latest` when other runs share the store.
+  let stdout: ReadableStream<Uint8Array> = child.stdout;
+  let streamed = Promise.resolve();
+  if (!options.quiet) {
+    const [shown, kept] = child.stdout.tee();
+    streamed = shown.pipeTo(Deno.stdout.writable, { preventClose: true });
+    stdout = kept;
+  }
+  const [out, err, status] = await Promise.all([
+    new Response(stdout).text(),
+    options.quiet ? new Response(child.stderr).text() : "",
+    child.status,
+    streamed,
+  ]);
   const wallS = (performance.now() - started) / 1000;
-  let results: Record<string, unknown> | undefined;
+  const named = m.real ? undefined : out.match(/^Results: (.*)\/results\.json/m)?.[1];
+  const dir = named && !named.startsWith("/") ? `${ROOT}/${named}` : named;
+  let results: Results | undefined;
   let history: Op[] | undefined;
-  if (!m.real) {
+  if (dir) {
     try {
-      results = JSON.parse(Deno.readTextFileSync(`${store}/latest/results.json`));
-      history = Deno.readTextFileSync(`${store}/latest/history.jsonl`).trim().split("\n")
+      results = JSON.parse(Deno.readTextFileSync(`${dir}/results.json`));
+      history = Deno.readTextFileSync(`${dir}/history.jsonl`).split("\n").filter(Boolean)
         .map((l) => JSON.parse(l));
     } catch {
-      // The run crashed before analysis.
+      // The run crashed while writing its files.
     }
   }
-  const decoder = new TextDecoder();
-  const output = options.quiet
-    ? decoder.decode(out.stdout) + decoder.decode(out.stderr)
-    : undefined;
-  return { part, code: out.code, results, history, wallS, output };
+  const output = options.quiet ? out + err : undefined;
+  return { part, code: status.code, dir, results, history, wallS, output };
+}
+
+/** The folder, results and history of a quiet run of our harness, or an error that quotes the
+ * end of the run's output.
+ *
+ * @example
+ * ```ts ignore
+ * const { results, history } = stored(await runPart(part, { mode: "process", quiet: true }));
+ * ```
+ */
+export function stored(run: PartRun): Required<Pick<PartRun, "dir" | "results" | "history">> {
+  const { dir, results, history } = run;
+  if (dir && results && history) return { dir, results, history };
+  const tail = (run.output ?? "").slice(-2000);
+  throw new Error(`The run (exit ${run.code}) stored no results; its output ended:\n${tail}`);
 }
 
 if (import.meta.main) {
