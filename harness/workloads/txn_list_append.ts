@@ -1,0 +1,135 @@
+/**
+ * The `txn-list-append` workload: clients send transactions of list reads and appends,
+ * `{"type":"txn","txn":[["r",k,null],["append",k,v],...]}`, and expect
+ * `{"type":"txn_ok","txn":[...]}` with every read filled in with the key's whole list (or `null`
+ * for a key nobody appended to). Appended values are unique per key, so every read tells the
+ * order in which the appends it shows took effect. The history is checked by the Elle-style
+ * checker in `../checkers/elle_list_append.ts` against `--consistency-models`.
+ *
+ * @module
+ */
+import { checkListAppend } from "../checkers/elle_list_append.ts";
+import type {
+  ClientRpc,
+  Completion,
+  MainGenerator,
+  OpTemplate,
+  Rng,
+  TestOptions,
+  Workload,
+  WorkloadClient,
+} from "../types.ts";
+import { KeyWindow } from "./elle_keys.ts";
+import { expectReply, type NamedPredicate } from "./schema.ts";
+
+/** One micro-op as it travels on the wire: a read of key `k` (its value `null` in a request, the
+ * list in a reply) or an append of `v` to the list at `k`.
+ *
+ * @example
+ * ```ts
+ * import type { ListAppendMop } from "./txn_list_append.ts";
+ * const txn: ListAppendMop[] = [["r", 1, null], ["append", 1, 3], ["r", 1, [1, 2, 3]]];
+ * ```
+ */
+export type ListAppendMop = ["r", number, number[] | null] | ["append", number, number];
+
+/** One micro-op of a `txn_ok`, as Maelstrom's schema admits it: a read whose value is a list or
+ * `null`, or an append of anything. Keys and elements may be of any type. */
+function isReplyMop(m: unknown): boolean {
+  if (!Array.isArray(m) || m.length !== 3) return false;
+  if (m[0] === "append") return true;
+  return m[0] === "r" && (m[2] === null || Array.isArray(m[2]));
+}
+
+/** The `txn` field of a `txn_ok`: a list of such micro-ops, or `null`, which Maelstrom's
+ * sequence schemas also admit. The reply is not compared with the request, as in Maelstrom; the
+ * checker judges what the node says it did. */
+const TXN_FIELD: NamedPredicate<unknown[][] | null> = {
+  describe: `an array of micro-ops, each ["r", key, list or null] or ["append", key, element] ` +
+    `(or null)`,
+  test: (value: unknown): value is unknown[][] | null =>
+    value === null || (Array.isArray(value) && value.every(isReplyMop)),
+};
+
+/** A client connection: one `txn` RPC per op. */
+class TxnClient implements WorkloadClient {
+  #rpc: ClientRpc;
+
+  constructor(rpc: ClientRpc) {
+    this.#rpc = rpc;
+  }
+
+  async invoke(op: OpTemplate): Promise<Completion> {
+    if (op.f !== "txn") {
+      throw new Error(`Unknown txn-list-append operation ${JSON.stringify(op.f)}`);
+    }
+    // An RpcError (error reply or timeout) propagates: the runner maps it to fail or info.
+    const reply = await this.#rpc({ type: "txn", txn: op.value });
+    const ok = expectReply(reply, "txn_ok", { txn: TXN_FIELD });
+    // Maelstrom maps over the reply's micro-ops, so a null transaction becomes an empty one.
+    return { type: "ok", value: ok.txn ?? [] };
+  }
+}
+
+/** Elle's `append-txns`: its `wr-txns` with every write turned into an append. Each transaction
+ * has 1..`maxTxnLength` micro-ops (uniformly), each a read or an append (50/50) on a key from the
+ * shared {@linkcode KeyWindow}, so appended values are unique per key. */
+class AppendTxnGenerator implements MainGenerator {
+  #window: KeyWindow;
+  #rng: Rng;
+  #maxLength: number;
+
+  constructor(opts: Pick<TestOptions, "keyCount" | "maxTxnLength" | "maxWritesPerKey">, rng: Rng) {
+    if (!Number.isInteger(opts.maxTxnLength) || opts.maxTxnLength < 1) {
+      throw new RangeError(
+        `The maximum transaction length must be a positive integer, not ${
+          JSON.stringify(opts.maxTxnLength)
+        }`,
+      );
+    }
+    this.#rng = rng;
+    this.#maxLength = opts.maxTxnLength;
+    this.#window = new KeyWindow(
+      { keyCount: opts.keyCount, maxWritesPerKey: opts.maxWritesPerKey },
+      rng,
+    );
+  }
+
+  next(): OpTemplate {
+    const length = this.#rng.int(1, this.#maxLength + 1);
+    const value: ListAppendMop[] = [];
+    for (let i = 0; i < length; i++) {
+      const m = this.#window.nextMop();
+      value.push(m.kind === "r" ? ["r", m.key, null] : ["append", m.key, m.value]);
+    }
+    return { f: "txn", value };
+  }
+}
+
+/** The `txn-list-append` workload: ops are `{f: "txn", value: [["r",k,null] | ["append",k,v],
+ * ...]}`. Wrapped, with no idempotent ops (so timeouts are `info`), reusable clients, no setup and
+ * no final phase. The checker is {@linkcode checkListAppend} with `--consistency-models`.
+ *
+ * @example
+ * ```ts
+ * import { txnListAppend } from "./txn_list_append.ts";
+ * import { createRng } from "../rng.ts";
+ * import type { TestOptions } from "../types.ts";
+ * const opts = { keyCount: undefined, maxTxnLength: 4, maxWritesPerKey: 16 } as TestOptions;
+ * const gen = txnListAppend.generator(opts, createRng(1));
+ * gen.next({ timeS: 0, thread: 0, process: 0 }); // e.g. { f: "txn", value: [["append", 9, 1], ["r", 8, null]] }
+ * ```
+ */
+export const txnListAppend: Workload = {
+  name: "txn-list-append",
+  wrapped: true,
+  idempotent: new Set<string>(),
+  reusableClients: true,
+  openClient: (rpc) => new TxnClient(rpc),
+  generator: (opts, rng) => new AppendTxnGenerator(opts, rng),
+  check: (history, opts) =>
+    checkListAppend(
+      history.filter((op) => typeof op.process === "number"),
+      { consistencyModels: opts.consistencyModels },
+    ),
+};
