@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Rng } from "../types.ts";
+import type { MainGenerator, OpTemplate, Rng, TestOptions } from "../types.ts";
 
 /** One micro-op drawn from the window: a read of `key`, or a write of `value` to `key`. */
 export type Mop = { kind: "r"; key: number } | { kind: "w"; key: number; value: number };
@@ -74,5 +74,56 @@ export class KeyWindow {
     const slot = this.#active.indexOf(key);
     const fresh = Math.max(...this.#active) + 1;
     this.#active[slot] = fresh;
+  }
+}
+
+/** Elle's `wr-txns` (and `append-txns`, its twin with appends for writes): each transaction has
+ * 1..`maxTxnLength` micro-ops, uniformly, each a read or a write (50/50) on a key from a
+ * {@linkcode KeyWindow}, so written values are unique per key. `writeVerb` is the micro-op name
+ * of a write on the wire: `"w"` for txn-rw-register, `"append"` for txn-list-append.
+ *
+ * @example
+ * ```ts
+ * import { TxnGenerator } from "./elle_keys.ts";
+ * import { createRng } from "../rng.ts";
+ * const gen = new TxnGenerator({ keyCount: 3, maxTxnLength: 2, maxWritesPerKey: 4 }, createRng(1), "w");
+ * gen.next(); // e.g. { f: "txn", value: [["w", 2, 1], ["r", 1, null]] }
+ * ```
+ */
+export class TxnGenerator implements MainGenerator {
+  #window: KeyWindow;
+  #rng: Rng;
+  #maxLength: number;
+  #writeVerb: string;
+
+  constructor(
+    opts: Pick<TestOptions, "keyCount" | "maxTxnLength" | "maxWritesPerKey">,
+    rng: Rng,
+    writeVerb: "w" | "append",
+  ) {
+    if (!Number.isInteger(opts.maxTxnLength) || opts.maxTxnLength < 1) {
+      throw new RangeError(
+        `The maximum transaction length must be a positive integer, not ${
+          JSON.stringify(opts.maxTxnLength)
+        }`,
+      );
+    }
+    this.#rng = rng;
+    this.#maxLength = opts.maxTxnLength;
+    this.#writeVerb = writeVerb;
+    this.#window = new KeyWindow(
+      { keyCount: opts.keyCount, maxWritesPerKey: opts.maxWritesPerKey },
+      rng,
+    );
+  }
+
+  next(): OpTemplate {
+    const length = this.#rng.int(1, this.#maxLength + 1);
+    const value: [string, number, number | null][] = [];
+    for (let i = 0; i < length; i++) {
+      const m = this.#window.nextMop();
+      value.push(m.kind === "r" ? ["r", m.key, null] : [this.#writeVerb, m.key, m.value]);
+    }
+    return { f: "txn", value };
   }
 }

@@ -9,17 +9,8 @@
  * @module
  */
 import { checkListAppend } from "../checkers/elle_list_append.ts";
-import type {
-  ClientRpc,
-  Completion,
-  MainGenerator,
-  OpTemplate,
-  Rng,
-  TestOptions,
-  Workload,
-  WorkloadClient,
-} from "../types.ts";
-import { KeyWindow } from "./elle_keys.ts";
+import type { ClientRpc, Completion, OpTemplate, Workload, WorkloadClient } from "../types.ts";
+import { TxnGenerator } from "./elle_keys.ts";
 import { expectReply, type NamedPredicate } from "./schema.ts";
 
 /** One micro-op as it travels on the wire: a read of key `k` (its value `null` in a request, the
@@ -71,41 +62,6 @@ class TxnClient implements WorkloadClient {
   }
 }
 
-/** Elle's `append-txns`: its `wr-txns` with every write turned into an append. Each transaction
- * has 1..`maxTxnLength` micro-ops (uniformly), each a read or an append (50/50) on a key from the
- * shared {@linkcode KeyWindow}, so appended values are unique per key. */
-class AppendTxnGenerator implements MainGenerator {
-  #window: KeyWindow;
-  #rng: Rng;
-  #maxLength: number;
-
-  constructor(opts: Pick<TestOptions, "keyCount" | "maxTxnLength" | "maxWritesPerKey">, rng: Rng) {
-    if (!Number.isInteger(opts.maxTxnLength) || opts.maxTxnLength < 1) {
-      throw new RangeError(
-        `The maximum transaction length must be a positive integer, not ${
-          JSON.stringify(opts.maxTxnLength)
-        }`,
-      );
-    }
-    this.#rng = rng;
-    this.#maxLength = opts.maxTxnLength;
-    this.#window = new KeyWindow(
-      { keyCount: opts.keyCount, maxWritesPerKey: opts.maxWritesPerKey },
-      rng,
-    );
-  }
-
-  next(): OpTemplate {
-    const length = this.#rng.int(1, this.#maxLength + 1);
-    const value: ListAppendMop[] = [];
-    for (let i = 0; i < length; i++) {
-      const m = this.#window.nextMop();
-      value.push(m.kind === "r" ? ["r", m.key, null] : ["append", m.key, m.value]);
-    }
-    return { f: "txn", value };
-  }
-}
-
 /** The `txn-list-append` workload: ops are `{f: "txn", value: [["r",k,null] | ["append",k,v],
  * ...]}`. Wrapped, with no idempotent ops (so timeouts are `info`), reusable clients, no setup and
  * no final phase. The checker is {@linkcode checkListAppend} with `--consistency-models`.
@@ -126,7 +82,7 @@ export const txnListAppend: Workload = {
   idempotent: new Set<string>(),
   reusableClients: true,
   openClient: (rpc) => new TxnClient(rpc),
-  generator: (opts, rng) => new AppendTxnGenerator(opts, rng),
+  generator: (opts, rng) => new TxnGenerator(opts, rng, "append"),
   check: (history, opts) =>
     checkListAppend(
       history.filter((op) => typeof op.process === "number"),

@@ -7,17 +7,8 @@
  * @module
  */
 import { checkRwRegister } from "../checkers/elle_rw.ts";
-import type {
-  ClientRpc,
-  Completion,
-  MainGenerator,
-  OpTemplate,
-  Rng,
-  TestOptions,
-  Workload,
-  WorkloadClient,
-} from "../types.ts";
-import { KeyWindow } from "./elle_keys.ts";
+import type { ClientRpc, Completion, OpTemplate, Workload, WorkloadClient } from "../types.ts";
+import { TxnGenerator } from "./elle_keys.ts";
 import { expectReply, type NamedPredicate } from "./schema.ts";
 
 /** One micro-op as it travels on the wire: a read of key `k` (its value `null` in a request) or a
@@ -62,40 +53,6 @@ class TxnClient implements WorkloadClient {
   }
 }
 
-/** Elle's `wr-txns`: each transaction has 1..`maxTxnLength` micro-ops (uniformly), each a read or
- * a write (50/50) on a key from the shared {@linkcode KeyWindow}, so writes are unique per key. */
-class TxnGenerator implements MainGenerator {
-  #window: KeyWindow;
-  #rng: Rng;
-  #maxLength: number;
-
-  constructor(opts: Pick<TestOptions, "keyCount" | "maxTxnLength" | "maxWritesPerKey">, rng: Rng) {
-    if (!Number.isInteger(opts.maxTxnLength) || opts.maxTxnLength < 1) {
-      throw new RangeError(
-        `The maximum transaction length must be a positive integer, not ${
-          JSON.stringify(opts.maxTxnLength)
-        }`,
-      );
-    }
-    this.#rng = rng;
-    this.#maxLength = opts.maxTxnLength;
-    this.#window = new KeyWindow(
-      { keyCount: opts.keyCount, maxWritesPerKey: opts.maxWritesPerKey },
-      rng,
-    );
-  }
-
-  next(): OpTemplate {
-    const length = this.#rng.int(1, this.#maxLength + 1);
-    const value: TxnMop[] = [];
-    for (let i = 0; i < length; i++) {
-      const m = this.#window.nextMop();
-      value.push(m.kind === "r" ? ["r", m.key, null] : ["w", m.key, m.value]);
-    }
-    return { f: "txn", value };
-  }
-}
-
 /** The `txn-rw-register` workload: ops are `{f: "txn", value: [["r",k,null] | ["w",k,v], ...]}`.
  * Wrapped, with no idempotent ops (so timeouts are `info`), reusable clients, no setup and no
  * final phase. The checker is {@linkcode checkRwRegister} with `--consistency-models`.
@@ -116,7 +73,7 @@ export const txnRwRegister: Workload = {
   idempotent: new Set<string>(),
   reusableClients: true,
   openClient: (rpc) => new TxnClient(rpc),
-  generator: (opts, rng) => new TxnGenerator(opts, rng),
+  generator: (opts, rng) => new TxnGenerator(opts, rng, "w"),
   check: (history, opts) =>
     checkRwRegister(
       history.filter((op) => typeof op.process === "number"),
