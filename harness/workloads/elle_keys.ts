@@ -1,11 +1,21 @@
 /**
- * Elle's key window, shared by the txn-rw-register and kafka generators: a window of `keyCount`
- * active keys, newer keys favoured exponentially, each key written with 1, 2, ... up to
- * `maxWritesPerKey`, then retired for a fresh key. Written values are therefore unique per key.
+ * The pieces Elle's workloads share. The key window (used by txn-rw-register, txn-list-append
+ * and kafka): `keyCount` active keys, newer keys favoured exponentially, each key written with
+ * 1, 2, ... up to `maxWritesPerKey`, then retired for a fresh key, so written values are unique
+ * per key. And the transaction generator and client of the two txn workloads.
  *
  * @module
  */
-import type { MainGenerator, OpTemplate, Rng, TestOptions } from "../types.ts";
+import type {
+  ClientRpc,
+  Completion,
+  MainGenerator,
+  OpTemplate,
+  Rng,
+  TestOptions,
+  WorkloadClient,
+} from "../types.ts";
+import { expectReply, type NamedPredicate } from "./schema.ts";
 
 /** One micro-op drawn from the window: a read of `key`, or a write of `value` to `key`. */
 export type Mop = { kind: "r"; key: number } | { kind: "w"; key: number; value: number };
@@ -125,5 +135,50 @@ export class TxnGenerator implements MainGenerator {
       value.push(m.kind === "r" ? ["r", m.key, null] : [this.#writeVerb, m.key, m.value]);
     }
     return { f: "txn", value };
+  }
+}
+
+/** How {@linkcode TxnClient} checks and reads a `txn_ok`. */
+export interface TxnReplyShape {
+  /** The workload's name, for error messages. */
+  workload: string;
+  /** What the reply's `txn` field must be (closed schema; `null` is admitted by Maelstrom). */
+  txnField: NamedPredicate<unknown[][] | null>;
+  /** Record a `null` transaction as `[]` (txn-list-append, whose Maelstrom client maps over
+   * it) rather than as `null` (txn-rw-register). */
+  nullTxnAsEmpty: boolean;
+}
+
+/** A txn workload's client connection: one `txn` RPC per op. An `RpcError` (error reply or
+ * timeout) propagates, and the runner maps it to `fail` or `info`; a reply outside the closed
+ * schema throws `MalformedReply`. The reply's transaction replaces the request's, unchecked
+ * against it, as in Maelstrom: the checker analyses what the node says it did.
+ *
+ * @example
+ * ```ts
+ * import { TxnClient } from "./elle_keys.ts";
+ * const client = new TxnClient(
+ *   () => Promise.resolve({ type: "txn_ok", txn: [["r", 1, 3]], in_reply_to: 1 }),
+ *   { workload: "txn-rw-register", txnField: { describe: "a list", test: Array.isArray }, nullTxnAsEmpty: false },
+ * );
+ * await client.invoke({ f: "txn", value: [["r", 1, null]] }); // { type: "ok", value: [["r", 1, 3]] }
+ * ```
+ */
+export class TxnClient implements WorkloadClient {
+  #rpc: ClientRpc;
+  #shape: TxnReplyShape;
+
+  constructor(rpc: ClientRpc, shape: TxnReplyShape) {
+    this.#rpc = rpc;
+    this.#shape = shape;
+  }
+
+  async invoke(op: OpTemplate): Promise<Completion> {
+    if (op.f !== "txn") {
+      throw new Error(`Unknown ${this.#shape.workload} operation ${JSON.stringify(op.f)}`);
+    }
+    const reply = await this.#rpc({ type: "txn", txn: op.value });
+    const ok = expectReply(reply, "txn_ok", { txn: this.#shape.txnField });
+    return { type: "ok", value: this.#shape.nullTxnAsEmpty ? ok.txn ?? [] : ok.txn };
   }
 }

@@ -9,9 +9,9 @@
  * @module
  */
 import { checkListAppend } from "../checkers/elle_list_append.ts";
-import type { ClientRpc, Completion, OpTemplate, Workload, WorkloadClient } from "../types.ts";
-import { TxnGenerator } from "./elle_keys.ts";
-import { expectReply, type NamedPredicate } from "./schema.ts";
+import type { Workload } from "../types.ts";
+import { TxnClient, TxnGenerator } from "./elle_keys.ts";
+import type { NamedPredicate } from "./schema.ts";
 
 /** One micro-op as it travels on the wire: a read of key `k` (its value `null` in a request, the
  * list in a reply) or an append of `v` to the list at `k`.
@@ -42,26 +42,6 @@ const TXN_FIELD: NamedPredicate<unknown[][] | null> = {
     value === null || (Array.isArray(value) && value.every(isReplyMop)),
 };
 
-/** A client connection: one `txn` RPC per op. */
-class TxnClient implements WorkloadClient {
-  #rpc: ClientRpc;
-
-  constructor(rpc: ClientRpc) {
-    this.#rpc = rpc;
-  }
-
-  async invoke(op: OpTemplate): Promise<Completion> {
-    if (op.f !== "txn") {
-      throw new Error(`Unknown txn-list-append operation ${JSON.stringify(op.f)}`);
-    }
-    // An RpcError (error reply or timeout) propagates: the runner maps it to fail or info.
-    const reply = await this.#rpc({ type: "txn", txn: op.value });
-    const ok = expectReply(reply, "txn_ok", { txn: TXN_FIELD });
-    // Maelstrom maps over the reply's micro-ops, so a null transaction becomes an empty one.
-    return { type: "ok", value: ok.txn ?? [] };
-  }
-}
-
 /** The `txn-list-append` workload: ops are `{f: "txn", value: [["r",k,null] | ["append",k,v],
  * ...]}`. Wrapped, with no idempotent ops (so timeouts are `info`), reusable clients, no setup and
  * no final phase. The checker is {@linkcode checkListAppend} with `--consistency-models`.
@@ -81,7 +61,13 @@ export const txnListAppend: Workload = {
   wrapped: true,
   idempotent: new Set<string>(),
   reusableClients: true,
-  openClient: (rpc) => new TxnClient(rpc),
+  openClient: (rpc) =>
+    new TxnClient(rpc, {
+      workload: "txn-list-append",
+      txnField: TXN_FIELD,
+      // Maelstrom maps over the reply's micro-ops, so a null transaction becomes an empty one.
+      nullTxnAsEmpty: true,
+    }),
   generator: (opts, rng) => new TxnGenerator(opts, rng, "append"),
   check: (history, opts) =>
     checkListAppend(

@@ -7,9 +7,9 @@
  * @module
  */
 import { checkRwRegister } from "../checkers/elle_rw.ts";
-import type { ClientRpc, Completion, OpTemplate, Workload, WorkloadClient } from "../types.ts";
-import { TxnGenerator } from "./elle_keys.ts";
-import { expectReply, type NamedPredicate } from "./schema.ts";
+import type { Workload } from "../types.ts";
+import { TxnClient, TxnGenerator } from "./elle_keys.ts";
+import type { NamedPredicate } from "./schema.ts";
 
 /** One micro-op as it travels on the wire: a read of key `k` (its value `null` in a request) or a
  * write of `v` to `k`.
@@ -32,27 +32,6 @@ const TXN_FIELD: NamedPredicate<unknown[][] | null> = {
     (Array.isArray(value) && value.every((m) => Array.isArray(m) && m.length === 3)),
 };
 
-/** A client connection: one `txn` RPC per op. */
-class TxnClient implements WorkloadClient {
-  #rpc: ClientRpc;
-
-  constructor(rpc: ClientRpc) {
-    this.#rpc = rpc;
-  }
-
-  async invoke(op: OpTemplate): Promise<Completion> {
-    if (op.f !== "txn") {
-      throw new Error(`Unknown txn-rw-register operation ${JSON.stringify(op.f)}`);
-    }
-    // An RpcError (error reply or timeout) propagates: the runner maps it to fail or info.
-    const reply = await this.#rpc({ type: "txn", txn: op.value });
-    const ok = expectReply(reply, "txn_ok", { txn: TXN_FIELD });
-    // The reply's transaction replaces the request's, unchecked against it, as in Maelstrom: the
-    // checker analyses what the node says it did.
-    return { type: "ok", value: ok.txn };
-  }
-}
-
 /** The `txn-rw-register` workload: ops are `{f: "txn", value: [["r",k,null] | ["w",k,v], ...]}`.
  * Wrapped, with no idempotent ops (so timeouts are `info`), reusable clients, no setup and no
  * final phase. The checker is {@linkcode checkRwRegister} with `--consistency-models`.
@@ -72,7 +51,12 @@ export const txnRwRegister: Workload = {
   wrapped: true,
   idempotent: new Set<string>(),
   reusableClients: true,
-  openClient: (rpc) => new TxnClient(rpc),
+  openClient: (rpc) =>
+    new TxnClient(rpc, {
+      workload: "txn-rw-register",
+      txnField: TXN_FIELD,
+      nullTxnAsEmpty: false,
+    }),
   generator: (opts, rng) => new TxnGenerator(opts, rng, "w"),
   check: (history, opts) =>
     checkRwRegister(
