@@ -7,6 +7,7 @@
  */
 import type { JournalEntry } from "./network.ts";
 import { findAnomalies } from "./report/anomalies.ts";
+import { type OpSpan, pairOps } from "./report/load.ts";
 import type { TestOutcome } from "./runner.ts";
 import type { CheckResult, Op, TestOptions, Validity } from "./types.ts";
 
@@ -218,6 +219,7 @@ class OpExplainer {
   #history: readonly Op[];
   #journal: readonly JournalEntry[];
   #byClient: Map<string, JournalEntry[]> | undefined;
+  #spanOf: (OpSpan | undefined)[] | undefined;
 
   constructor(history: readonly Op[], journal: readonly JournalEntry[]) {
     this.#history = history;
@@ -262,21 +264,11 @@ class OpExplainer {
     return this.#pair(op)[0].index;
   }
 
-  /** The invocation and completion of the op's process around `op`. */
+  /** The invocation and completion of `op`'s operation. */
   #pair(op: Op): [Op, Op | undefined] {
-    const h = this.#history;
-    const at = h[op.index] && h[op.index].index === op.index ? op.index : h.indexOf(op);
-    if (at < 0) return [op, undefined];
-    if (h[at].type === "invoke") {
-      for (let i = at + 1; i < h.length; i++) {
-        if (h[i].process === op.process && h[i].type !== "invoke") return [h[at], h[i]];
-      }
-      return [h[at], undefined];
-    }
-    for (let i = at - 1; i >= 0; i--) {
-      if (h[i].process === op.process && h[i].type === "invoke") return [h[i], h[at]];
-    }
-    return [h[at], undefined];
+    this.#spanOf ??= pairOps(this.#history, Infinity).spanOf;
+    const span = this.#spanOf[op.index];
+    return span ? [span.invoke, span.done] : [op, undefined];
   }
 
   #messages(client: string): JournalEntry[] {
