@@ -68,6 +68,8 @@ Options (Maelstrom's defaults):
       --seed N                seed for every random choice (default: random, printed first)
       --store DIR             where runs are written (default store)
       --no-report             skip the run's HTML report (diagram, plots, anomalies)
+      --strict                our checks that Maelstrom lacks count against valid?
+                              (by default they are reported as warnings only)
       --process               with a .ts challenge file as --bin: run real processes
                               (deno run) instead of simulating in virtual time
 
@@ -132,6 +134,7 @@ export function parseTestArgs(argv: string[]): CliTest {
         store: { type: "string", default: "store" },
         process: { type: "boolean", default: false },
         "no-report": { type: "boolean", default: false },
+        strict: { type: "boolean", default: false },
       },
     });
   } catch (err) {
@@ -224,6 +227,7 @@ export function parseTestArgs(argv: string[]): CliTest {
       maxTxnLength: positiveInt("--max-txn-length", v["max-txn-length"]!),
       maxWritesPerKey: positiveInt("--max-writes-per-key", v["max-writes-per-key"]!),
       seed,
+      strict: v.strict!,
     },
     bin: v.bin,
     nodeArgs: parsed.positionals,

@@ -107,6 +107,39 @@ export interface TestOptions {
   maxWritesPerKey: number;
   /** Seed for every random choice the harness makes. */
   seed: number;
+  /** `--strict`: findings of checks that Maelstrom does not make (see
+   * {@linkcode BeyondMaelstrom}) count against `valid?`. By default they are only warnings, so a
+   * program that passes real Maelstrom passes here too. */
+  strict?: boolean;
+}
+
+/** A finding of a check that Maelstrom does not make: values nobody broadcast, a garbage read, a
+ * spoofed `src`, a bad stdout line, a final read that never succeeded.
+ *
+ * A checker lists these under the `"beyond-maelstrom"` key of its result. By default they are
+ * warnings: the summary and `results.json` show them, saying that Maelstrom would not fail the run,
+ * and `valid?` ignores them. Under `--strict` ({@linkcode TestOptions.strict}) the checker sets its
+ * `valid?` to `false` when it has any.
+ *
+ * @example
+ * ```ts
+ * import type { BeyondMaelstrom, CheckResult } from "./types.ts";
+ * const finding: BeyondMaelstrom = {
+ *   anomaly: "unexpected-values",
+ *   message: "Reads returned 7, which no client broadcast.",
+ *   ops: [12],
+ * };
+ * const result: CheckResult = { "valid?": true, "beyond-maelstrom": [finding] };
+ * ```
+ */
+export interface BeyondMaelstrom {
+  /** A short kebab-case name, such as `"garbage-read"` or `"spoofed-src"`. */
+  anomaly: string;
+  /** A sentence a person can act on, with the values quoted. */
+  message: string;
+  /** History indices of the witnessing operations, where there are any. */
+  ops?: number[];
+  [extra: string]: unknown;
 }
 
 /** A small deterministic random source (see `harness/rng.ts` for the implementation). */

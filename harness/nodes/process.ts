@@ -34,6 +34,18 @@ export interface NodeBackend {
   readonly problems: NodeProblem[];
   /** Called with each problem as it happens (the runner uses it to fail `init` fast). */
   onProblem?: (problem: NodeProblem) => void;
+  /** `--nemesis kill`: kills the node (a process and everything it spawned; in the simulator, the
+   * node instance with its timers and pending RPCs). The node stays registered on the network;
+   * messages sent to it while it is dead are lost. Idempotent. */
+  kill?(node: string): Promise<void>;
+  /** Starts a fresh instance of a killed node (same binary and arguments) and registers it with a
+   * fresh inbound queue; the runner then sends `init` again. A live node is left alone. */
+  restart?(node: string): Promise<void>;
+  /** `--nemesis pause`: suspends the node (SIGSTOP; in the simulator its deliveries and timers are
+   * held). Idempotent. */
+  pause?(node: string): Promise<void>;
+  /** Resumes a paused node (SIGCONT; in the simulator, held deliveries and timers run). */
+  resume?(node: string): Promise<void>;
 }
 
 /** Options of {@linkcode ProcessBackend}. */
