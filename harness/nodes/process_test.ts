@@ -10,6 +10,11 @@ import { type JournalEntry, Network, type WireMessage } from "../network.ts";
 import { createRng } from "../rng.ts";
 import type { CheckResult } from "../types.ts";
 import { simulate } from "../../tests/support.ts";
+import { planDiagram, renderPage } from "../report/lamport.ts";
+import { sampleRun } from "../report/testing.ts";
+import { summarize } from "../results.ts";
+import type { TestOutcome } from "../runner.ts";
+import type { TestOptions } from "../types.ts";
 import {
   type NodeProblem,
   ProcessBackend,
@@ -207,6 +212,30 @@ Deno.test("process: messages to a crashed node are journaled as received, as Mae
   } finally {
     await backend.stop();
   }
+});
+
+Deno.test("lost messages: the summary and the diagram do not show them as delivered", () => {
+  const run = sampleRun();
+  // Message 6 (c2 → n1, add) came due when n1 was dead: journaled as received, marked lost.
+  const lost = run.journal[6];
+  assert.notEqual(lost.recvMs, undefined);
+  lost.lost = "dead-node";
+  const plan = planDiagram(run);
+  const svg = renderPage(run, plan, 0).body;
+  assert.match(
+    svg,
+    /message 6: c2 → n1, sent [\d.]+ s, lost: its destination was dead \(dead-node\)/,
+  );
+  assert.doesNotMatch(svg, /message 6: c2 → n1, sent [\d.]+ s, received/);
+  const outcome = {
+    history: run.history,
+    network: { journal: run.journal },
+    results: run.results,
+    problems: [],
+  } as unknown as TestOutcome;
+  const opts = { workload: "g-counter", nodes: ["n0", "n1"], seed: 1 } as TestOptions;
+  const summary = summarize(outcome, opts, {});
+  assert.match(summary, /message 6: c2 → n1 .* lost: its destination was dead \(dead-node\)/);
 });
 
 // --- Process groups and faults ---
