@@ -7,7 +7,8 @@
  * ```
  *
  * Exit codes: 0 valid, 1 invalid, 2 unknown, 254 bad arguments, 255 the test crashed (a node
- * never answered `init`, a node crashed).
+ * never answered `init`, a node crashed), and 130, 143 or 129 when interrupted by SIGINT, SIGTERM
+ * or SIGHUP (every node is killed first, with everything it forked).
  *
  * @module
  */
