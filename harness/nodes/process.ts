@@ -507,7 +507,7 @@ export function routeLine(
   network: Network,
   onSpoofed?: (problem: NodeProblem) => void,
 ): NodeProblem | undefined {
-  const quoted = line.length > 500 ? line.slice(0, 500) + "…" : line;
+  const quoted = cut(line, 500);
   const problem = (reason: string): NodeProblem => ({
     node,
     kind: "bad-line",
@@ -570,9 +570,20 @@ export function checkShape(msg: unknown): string | undefined {
 }
 
 function remember(tail: string[], line: string): void {
-  tail.push(line.length > TAIL_LINE_CHARS ? line.slice(0, TAIL_LINE_CHARS) + "…" : line);
+  tail.push(cut(line, TAIL_LINE_CHARS));
   if (tail.length > TAIL_LINES) tail.shift();
 }
+
+/** The first `chars` characters of `s` (with an ellipsis when it is longer), as a string of its
+ * own: a plain `slice` of a 60 MB line would keep the whole line alive in memory for as long as
+ * the slice is kept. */
+function cut(s: string, chars: number): string {
+  if (s.length <= chars) return s;
+  return decoder.decode(encoder.encode(s.slice(0, chars) + "…"));
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /** Waits for `p`, but no longer than `ms`. */
 async function withinMs(p: Promise<unknown>, ms: number): Promise<void> {
