@@ -326,8 +326,9 @@ export function analyse(
   return { ...results, "valid?": mergeValid(Object.values(results).map((r) => r["valid?"])) };
 }
 
-/** The `nodes` result: crashes and bad lines fail it (Maelstrom fails those runs too); spoofed
- * `src` lines are `"beyond-maelstrom"` findings, which fail it only under `--strict`. */
+/** The `nodes` result: crashes and bad lines fail it; spoofed `src` lines are
+ * `"beyond-maelstrom"` findings (Maelstrom routes them without a word), which fail it only under
+ * `--strict`. */
 function nodesResult(problems: readonly NodeProblem[], opts: TestOptions): CheckResult {
   const spoofed = problems.filter((p) => p.kind === "spoofed-src");
   const others = problems.filter((p) => p.kind !== "spoofed-src");
