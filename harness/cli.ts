@@ -7,7 +7,8 @@
  * ```
  *
  * Exit codes: 0 valid, 1 invalid, 2 unknown, 254 bad arguments, 255 the test crashed (a node
- * never answered `init`, a node crashed).
+ * never answered `init`, a node crashed), and 130, 143 or 129 when interrupted by SIGINT, SIGTERM
+ * or SIGHUP (every node is killed first, with everything it forked).
  *
  * @module
  */
@@ -256,6 +257,45 @@ function nonNegativeInt(flag: string, raw: string): number {
   return n;
 }
 
+/** The signals that end a run, with the exit code (128 + the signal number, as a shell reports
+ * it) and what we say on stderr. */
+const FATAL_SIGNALS: readonly [Deno.Signal, number, string][] = [
+  ["SIGINT", 130, "Interrupted"],
+  ["SIGTERM", 143, "Terminated (SIGTERM)"],
+  ["SIGHUP", 129, "Hung up (SIGHUP)"],
+];
+
+/** Makes Ctrl-C (SIGINT), `timeout` (SIGTERM) and a closed terminal (SIGHUP) end the run the same
+ * way: every node's process group is killed (paused ones are resumed first), the node logs are
+ * written out, a line on stderr says so, and the harness exits with 130, 143 or 129. Nodes run in
+ * their own process groups, so a terminal's signals never reach them: this is what stops them.
+ * Returns a function that removes the handlers.
+ *
+ * @example
+ * ```ts ignore
+ * const remove = killNodesOnSignals();
+ * try {
+ *   await runTest(ctx);
+ * } finally {
+ *   remove();
+ * }
+ * ```
+ */
+export function killNodesOnSignals(): () => void {
+  const handlers = FATAL_SIGNALS.map(([signal, code, what]) => {
+    const handler = () => {
+      killAllChildren();
+      console.error(`\n${what}; every node process was killed.`);
+      Deno.exit(code);
+    };
+    Deno.addSignalListener(signal, handler);
+    return [signal, handler] as const;
+  });
+  return () => {
+    for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
+  };
+}
+
 /** Runs `maelstrom <command> ...` and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -340,12 +380,7 @@ export async function main(argv: string[]): Promise<number> {
     });
   }
   const tty = Deno.stderr.isTerminal();
-  const onSigint = () => {
-    killAllChildren();
-    console.error("\nInterrupted; every node process was killed.");
-    Deno.exit(130);
-  };
-  Deno.addSignalListener("SIGINT", onSigint);
+  const removeSignalHandlers = killNodesOnSignals();
   const started = performance.now();
   try {
     const run = () =>
@@ -404,7 +439,7 @@ export async function main(argv: string[]): Promise<number> {
     console.error(err);
     return 255;
   } finally {
-    Deno.removeSignalListener("SIGINT", onSigint);
+    removeSignalHandlers();
   }
 }
 

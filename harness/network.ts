@@ -16,9 +16,24 @@ export interface WireMessage {
   body: Record<string, unknown>;
 }
 
+/** What an endpoint can do with a message that is due now (see {@linkcode Endpoint.state}):
+ * - `"up"`: take it (the usual case);
+ * - `"dead"`: its process exited on its own. Maelstrom's writer thread for the node keeps taking
+ *   messages off its queue and journals each as received before the write fails
+ *   (`maelstrom.process/stdin-thread`, `maelstrom.net/recv!`), so the message counts as received
+ *   but is marked `lost: "dead-node"`;
+ * - `"killed"`: the harness killed it (`--nemesis kill`), or the message was queued for an instance
+ *   that has since been killed and restarted. Maelstrom keeps a killed node's queue but stops
+ *   taking from it, and a restart installs a fresh queue (jepsen-io/maelstrom pull request 102),
+ *   so the message is never received; it is marked `lost: "dead-node"`. */
+export type EndpointState = "up" | "dead" | "killed";
+
 /** Something that can receive messages: a node, a client connection or a service. */
 export interface Endpoint {
   deliver(msg: WireMessage): void;
+  /** Whether the endpoint can take `msg` now; `"up"` when absent. Node backends use it for nodes
+   * that crashed or were killed. */
+  state?(msg: WireMessage): EndpointState;
 }
 
 /** One journal record per message: when it was sent and, if it arrived, when. Times are
@@ -32,6 +47,14 @@ export interface JournalEntry {
   recvMs?: number;
   /** Why the message never arrived. */
   dropped?: "partition" | "unregistered";
+  /** The destination node was dead (crashed or killed) when the message came due. A message to a
+   * crashed node still has `recvMs`, because Maelstrom journals it as received (and counts it in
+   * `recv-count`); this mark says it was never processed. */
+  lost?: "dead-node";
+  /** The node that wrote this message is not its `src`: it claimed another node's or a client's
+   * identity. Maelstrom routes such a line as if it came from `src`; `--strict` leaves these
+   * messages out of the `net` statistics. */
+  spoofed?: true;
 }
 
 /** `send-count`, `recv-count`, `msg-count` (and `msgs-per-op` for `all` and `servers`), keyed as
@@ -168,12 +191,31 @@ export class Network {
     return this.#grudge;
   }
 
-  /** Maelstrom's `net` statistics; `opCount` is the number of client invocations. */
-  stats(opCount: number): { all: NetClassStats; clients: NetClassStats; servers: NetClassStats } {
+  /** Maelstrom's `net` statistics; `opCount` is the number of client invocations. With
+   * `excludeSpoofed` (under `--strict`), messages a node sent under another's identity are left
+   * out, so a node cannot make its own traffic look like a client's.
+   *
+   * @example
+   * ```ts
+   * import { Network } from "./network.ts";
+   * import { VirtualClock } from "./clock.ts";
+   * import { createRng } from "./rng.ts";
+   * const net = new Network(new VirtualClock(), createRng(1), { latencyMs: 0, latencyDist: "constant" });
+   * net.register("n0", { deliver: () => {} });
+   * net.register("n1", { deliver: () => {} });
+   * net.send("n0", "n1", { type: "gossip" }).spoofed = true;
+   * net.stats(1, { excludeSpoofed: true }).servers["msg-count"]; // 0
+   * ```
+   */
+  stats(
+    opCount: number,
+    options: { excludeSpoofed?: boolean } = {},
+  ): { all: NetClassStats; clients: NetClassStats; servers: NetClassStats } {
     const count = (filter: (e: JournalEntry) => boolean): NetClassStats => {
       let sends = 0, recvs = 0;
       for (const e of this.journal) {
         if (!filter(e)) continue;
+        if (options.excludeSpoofed && e.spoofed) continue;
         sends++;
         if (e.recvMs !== undefined) recvs++;
       }
@@ -212,17 +254,24 @@ export class Network {
   }
 
   #deliver(entry: JournalEntry): void {
+    const endpoint = this.#endpoints.get(entry.dest);
+    const state = endpoint?.state?.(entry) ?? "up";
+    // A killed node's queue is not read at all, so not even the partition check happens.
+    if (state === "killed") {
+      entry.lost = "dead-node";
+      return;
+    }
     if (this.#grudge.get(entry.dest)?.has(entry.src)) {
       entry.dropped = "partition";
       return;
     }
-    const endpoint = this.#endpoints.get(entry.dest);
     if (!endpoint) {
       entry.dropped = "unregistered";
       return;
     }
     entry.recvMs = this.elapsedMs();
+    if (state === "dead") entry.lost = "dead-node";
     this.onRecv?.(entry);
-    endpoint.deliver(entry);
+    if (state === "up") endpoint.deliver(entry);
   }
 }

@@ -245,7 +245,10 @@ class OpExplainer {
       m.sentMs >= inv.time / 1e6 - 1 && m.sentMs <= endMs + 1
     );
     for (const m of msgs.slice(0, MAX_MESSAGES_PER_OP)) {
-      const fate = m.recvMs !== undefined
+      // A message to a dead node counts as received (as in Maelstrom) but was never processed.
+      const fate = m.lost
+        ? `lost: its destination was dead (${m.lost})`
+        : m.recvMs !== undefined
         ? `received ${(m.recvMs / 1000).toFixed(3)} s`
         : m.dropped
         ? `dropped (${m.dropped})`

@@ -11,7 +11,7 @@ import type { Transport } from "../../lib/transport.ts";
 import type { VirtualClock } from "../clock.ts";
 import type { Network } from "../network.ts";
 import { createRng, type SeededRng } from "../rng.ts";
-import { type NodeBackend, type NodeProblem, routeLine } from "./process.ts";
+import { type NodeBackend, type NodeProblem, routeLine, spoofRecorder } from "./process.ts";
 
 /** What a challenge module exports for the simulator: a factory that builds its node around the
  * given transport, clock and random source. `args` are the extra command-line arguments of the
@@ -119,11 +119,13 @@ export class SimBackend implements NodeBackend {
     this.#network = network;
     this.#captureLogs();
     globalThis.addEventListener("unhandledrejection", this.#onRejection);
+    // Spoofed lines are findings, not failures: they bypass onProblem, which aborts init.
+    const onSpoofed = spoofRecorder(this.problems);
     for (const id of nodes) {
       let muted = false;
       const transport = new SimTransport((line) => {
         if (muted) return;
-        const problem = routeLine(id, line, network);
+        const problem = routeLine(id, line, network, onSpoofed);
         if (problem) {
           muted = true;
           this.#report(problem);

@@ -556,7 +556,9 @@ function opBlock(ctx: IndexContext, s: OpSpan): string {
   const msgs = messagesOf(ctx, s);
   const msgList = msgs.slice(0, MESSAGES_PER_OP).map((m) => {
     const href = links.diagramMessage(m.id);
-    const fate = m.recvMs !== undefined
+    const fate = m.lost
+      ? ` <b class="t-fail">lost (${esc(m.lost)})</b>`
+      : m.recvMs !== undefined
       ? ""
       : m.dropped
       ? ` <b class="t-fail">dropped (${esc(m.dropped)})</b>`

@@ -606,7 +606,11 @@ export function renderPage(
       : lanes[ls].kind === "service" || lanes[ld].kind === "service"
       ? "service"
       : "server";
-    const fate = m.recvMs !== undefined
+    // A message to a dead node counts as received (as in Maelstrom) but was never processed, so
+    // it is drawn as lost.
+    const fate = m.lost
+      ? `lost: its destination was dead (${m.lost})`
+      : m.recvMs !== undefined
       ? `received ${(m.recvMs / 1000).toFixed(3)} s (${fmtMs(m.recvMs - m.sentMs)} later)`
       : m.dropped
       ? `dropped (${m.dropped})`
@@ -616,15 +620,17 @@ export function renderPage(
     } s, ${fate}\n${JSON.stringify(m.body)}`;
     const ys = sendHere ? yOfRank(sr) : top;
     const parts: string[] = [];
-    if (m.recvMs === undefined) {
+    if (m.recvMs === undefined || m.lost) {
       if (!sendHere) continue;
       // Dropped or still in flight at the end: half an arrow, then a cross or a question mark.
       const xe = xs === xd ? xs + 18 : xs + (xd - xs) * 0.5;
       const ye = ys + 3;
-      if (m.dropped) dropped++;
+      if (m.dropped || m.lost) dropped++;
       parts.push(
         `<line class="dropped" x1="${px(xs)}" y1="${px(ys)}" x2="${px(xe)}" y2="${px(ye)}"/>` +
-          `<text class="cross" x="${px(xe)}" y="${px(ye + 4.5)}">${m.dropped ? "✗" : "?"}</text>`,
+          `<text class="cross" x="${px(xe)}" y="${px(ye + 4.5)}">${
+            m.dropped || m.lost ? "✗" : "?"
+          }</text>`,
       );
     } else {
       const yr = recvHere ? yOfRank(rr) : bottom;
@@ -663,7 +669,7 @@ export function renderPage(
       const room = dir > 0 ? right + RIGHT_PX - 8 - xs : xs - LEFT_PX;
       const chars = Math.max(8, Math.min(LABEL_CHARS, Math.floor(room / 6.1)));
       parts.push(
-        `<text class="label ${cls}${m.recvMs === undefined ? " lost" : ""}" x="${
+        `<text class="label ${cls}${m.recvMs === undefined || m.lost ? " lost" : ""}" x="${
           px(xs + dir * 6)
         }" y="${px(ys - 3.5)}"${dir < 0 ? ` text-anchor="end"` : ""}>${
           esc(cut(messageLabel(m.body), chars))
