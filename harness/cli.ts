@@ -21,7 +21,14 @@ import {
   resolveBinary,
 } from "./nodes/process.ts";
 import { loadFactory, nodeRng, SimBackend } from "./nodes/sim.ts";
-import { createRunDir, summarize, verdictLine, writeRun } from "./results.ts";
+import {
+  createRunDir,
+  removeEmptyRunDir,
+  StoreError,
+  summarize,
+  verdictLine,
+  writeRun,
+} from "./results.ts";
 import { type Progress, runTest, TestAbort } from "./runner.ts";
 import type { TestOptions, Workload } from "./types.ts";
 import { loadWorkload, WORKLOAD_NAMES } from "./workloads/mod.ts";
@@ -368,17 +375,28 @@ export async function main(argv: string[]): Promise<number> {
   const reproduce = `deno task maelstrom test ${
     rest.filter((a, i, all) => a !== "--seed" && all[i - 1] !== "--seed").join(" ")
   } --seed ${opts.seed}`;
-  const dir = createRunDir(cli.store, opts.workload);
-  let backend: NodeBackend;
-  let clock: HarnessClock;
+  // Everything that can refuse the run is checked before its folder exists, so a run that never
+  // starts leaves no empty folder in the store.
+  let factory: Awaited<ReturnType<typeof loadFactory>> | undefined;
   if (simulate) {
-    let factory;
     try {
       factory = await loadFactory(bin);
     } catch (err) {
       console.error((err as Error).message);
       return 254;
     }
+  }
+  let dir: string;
+  try {
+    dir = createRunDir(cli.store, opts.workload);
+  } catch (err) {
+    if (!(err instanceof StoreError)) throw err;
+    console.error(err.message);
+    return 254;
+  }
+  let backend: NodeBackend;
+  let clock: HarnessClock;
+  if (factory) {
     const virtual = new VirtualClock();
     clock = virtual;
     backend = new SimBackend({
@@ -468,7 +486,8 @@ export async function main(argv: string[]): Promise<number> {
     killAllChildren();
     if (err instanceof TestAbort) {
       console.error(`\nThe test could not run: ${err.message}`);
-      console.error(`Node logs: ${dir}/node-logs/`);
+      // A run that never got going leaves no empty folder behind; one with node logs keeps them.
+      if (!removeEmptyRunDir(dir)) console.error(`Node logs: ${dir}/node-logs/`);
       return 255;
     }
     console.error("\nOh jeez, I'm sorry, the harness broke. Here's why:");

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { LIMITS, parseTestArgs, UsageError } from "./cli.ts";
+import { LIMITS, main, parseTestArgs, UsageError } from "./cli.ts";
+import { createRunDir, removeEmptyRunDir } from "./results.ts";
 
 Deno.test("defaults are Maelstrom's", () => {
   const { opts, nodeArgs } = parseTestArgs(["--bin", "x"]);
@@ -152,3 +153,81 @@ Deno.test("sizes have upper bounds with a clear error beyond them", () => {
   const t = parseTestArgs(["--bin", "x", "--rate", "10000", "--time-limit", "100"]);
   assert.equal(t.opts.rate * t.opts.timeLimitS, LIMITS.ops);
 });
+
+/** Runs `main` with console output captured. */
+async function runMain(argv: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
+  const err: string[] = [];
+  const out: string[] = [];
+  const { error, log } = console;
+  console.error = (...xs: unknown[]) => err.push(xs.join(" "));
+  console.log = (...xs: unknown[]) => out.push(xs.join(" "));
+  try {
+    const code = await main(argv);
+    return { code, stderr: err.join("\n"), stdout: out.join("\n") };
+  } finally {
+    console.error = error;
+    console.log = log;
+  }
+}
+
+const ECHO = new URL("../challenges/echo.ts", import.meta.url).pathname;
+
+Deno.test("a store that cannot be written is one sentence and exit 254, with nothing left behind", async () => {
+  const tmp = Deno.makeTempDirSync();
+  try {
+    const file = `${tmp}/a-file`;
+    Deno.writeTextFileSync(file, "not a folder");
+    const asFile = await runMain(["test", "-w", "echo", "--bin", ECHO, "--store", file]);
+    assert.equal(asFile.code, 254);
+    assert.equal(
+      asFile.stderr.split("\n").filter((l) => !l.startsWith("Seed:")).join("\n"),
+      `Cannot write runs to the store "${file}": "${file}" is not a folder`,
+    );
+    assert.equal(Deno.readTextFileSync(file), "not a folder");
+
+    const proc = await runMain(["test", "-w", "echo", "--bin", ECHO, "--store", "/proc/x"]);
+    assert.equal(proc.code, 254);
+    assert.match(proc.stderr, /^Cannot write runs to the store "\/proc\/x": .+$/m);
+    assert.doesNotMatch(proc.stderr, /\bat .*\.ts:\d+/, "no stack trace");
+  } finally {
+    Deno.removeSync(tmp, { recursive: true });
+  }
+});
+
+Deno.test("a run that fails to start leaves no run folder in the store", async () => {
+  const tmp = Deno.makeTempDirSync();
+  try {
+    const store = `${tmp}/store`;
+    const noFactory = `${tmp}/no_factory.ts`;
+    Deno.writeTextFileSync(noFactory, "export const x = 1;\n");
+    const bad = await runMain(["test", "-w", "echo", "--bin", noFactory, "--store", store]);
+    assert.equal(bad.code, 254);
+    assert.match(bad.stderr, /does not export a createNode\(options\) function/);
+    const missing = await runMain(["test", "-w", "echo", "--bin", `${tmp}/nope`, "--store", store]);
+    assert.equal(missing.code, 254);
+    assert.match(missing.stderr, /The binary ".*nope" does not exist/);
+    assert.equal(exists(store), false, "no store folder was made for runs that never started");
+
+    // A store that already holds runs keeps them; only the new, empty folder goes.
+    Deno.mkdirSync(`${store}/echo/older`, { recursive: true });
+    const dir = createRunDir(store, "echo");
+    assert.equal(removeEmptyRunDir(dir), true);
+    assert.deepEqual([...Deno.readDirSync(`${store}/echo`)].map((e) => e.name), ["older"]);
+    // A run folder with node logs in it is kept.
+    const logged = createRunDir(store, "echo");
+    Deno.writeTextFileSync(`${logged}/node-logs/n0.log`, "boom\n");
+    assert.equal(removeEmptyRunDir(logged), false);
+    assert.equal(exists(`${logged}/node-logs/n0.log`), true);
+  } finally {
+    Deno.removeSync(tmp, { recursive: true });
+  }
+});
+
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
