@@ -213,6 +213,8 @@ export interface IndexContext {
   messagesByClient: Map<string, JournalEntry[]>;
   /** The diagram page showing a moment (ms since the test started). */
   pageOfTime(t: number): number;
+  /** What the diagram leaves out when the run has more pages than are drawn. */
+  diagramNote?: string;
 }
 
 /** The run's front page.
@@ -300,6 +302,7 @@ export function indexPage(ctx: IndexContext): string {
       `an arrow from its send to its receipt, client ops as bars coloured by outcome, ` +
       `partitions shaded.</p>`,
   );
+  if (ctx.diagramNote) b.push(`<p class="sub diagram-note">${esc(ctx.diagramNote)}</p>`);
   if (ctx.pages.length > 1) b.push(pageStrip(run, links, ctx.pages, -1, ""));
   const many = ctx.pages.length > 24;
   if (many) b.push(`<details><summary>all ${ctx.pages.length} pages</summary>`);

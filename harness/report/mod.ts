@@ -29,6 +29,7 @@ import {
   type Links,
 } from "./html.ts";
 import {
+  type DiagramPlan,
   type LamportOptions,
   pageOfMessage,
   pageOfTime,
@@ -37,19 +38,28 @@ import {
 } from "./lamport.ts";
 import { loadRun, type RunData } from "./load.ts";
 import { latencyPlot, latencyQuantilesPlot, ratePlot } from "./plots.ts";
+import { RunFolder } from "./safe_write.ts";
 
 export { findAnomalies } from "./anomalies.ts";
 export type { Anomaly } from "./anomalies.ts";
 export { loadRun } from "./load.ts";
+export { UnsafeReportPathError } from "./safe_write.ts";
 
-/** Options of {@linkcode writeReport}: the diagram's paging. */
-export type ReportOptions = LamportOptions;
+/** Options of {@linkcode writeReport}: the diagram's paging, and how many pages are drawn. */
+export interface ReportOptions extends LamportOptions {
+  /** Diagram pages drawn at most (default {@linkcode MAX_DIAGRAM_PAGES}). */
+  maxDiagramPages?: number;
+}
 
 /** What {@linkcode writeReport} wrote. */
 export interface ReportInfo {
   /** Path of the run's `index.html`. */
   index: string;
+  /** Diagram pages drawn. */
   diagramPages: number;
+  /** Diagram pages the run would have had without the cap; those left out are named on the
+   * index page. */
+  diagramPagesInRun: number;
   historyPages: number;
   anomalies: number;
 }
@@ -57,8 +67,17 @@ export interface ReportInfo {
 /** The folder, inside a run folder, that holds the paged files. */
 export const REPORT_SUBDIR = "report";
 
-/** Writes the report of the run in `runDir` (a `store/<workload>/<time>/` folder). It reads only
- * that folder and writes only into it; a report written before is replaced.
+/** Diagram pages drawn at most. A page holds at most 900 events and weighs up to about a
+ * megabyte, so a report stays within tens of megabytes however long the run: a run of 1.77 M
+ * messages once made 8.2 GB of pages. Past the cap, the first and last pages, the pages of
+ * anomalies, partitions and node problems, and evenly spaced pages between them are drawn. */
+export const MAX_DIAGRAM_PAGES = 40;
+
+/** Writes the report of the run in `runDir` (a `store/<workload>/<time>/` folder, or a symlink to
+ * one such as `store/latest`). It reads only that folder and writes only into it, never through
+ * a symlink (a run folder holding one where a report file goes is refused, naming it); a report
+ * written before is replaced. At most {@linkcode MAX_DIAGRAM_PAGES} diagram pages are drawn, one
+ * at a time.
  *
  * @example
  * ```ts ignore
@@ -71,21 +90,19 @@ export async function writeReport(
   options: ReportOptions = {},
 ): Promise<ReportInfo> {
   const dir = runDir.replace(/\/+$/, "");
+  const folder = await RunFolder.open(dir);
   const run = await loadRun(dir);
   const plan = planDiagram(run, options);
   const anomalies = findAnomalies(run.results);
-  const links = makeLinks(run, plan);
 
   // Pages of an earlier report go (there may have been more of them); nothing else is touched.
-  const sub = `${dir}/${REPORT_SUBDIR}`;
-  await Deno.mkdir(sub, { recursive: true });
-  for await (const e of Deno.readDir(sub)) {
+  await folder.mkdir(REPORT_SUBDIR);
+  for await (const e of Deno.readDir(`${folder.real}/${REPORT_SUBDIR}`)) {
     if (e.isFile && /^(messages|history)-\d{3,}\.html$/.test(e.name)) {
-      await Deno.remove(`${sub}/${e.name}`);
+      await folder.remove(`${REPORT_SUBDIR}/${e.name}`);
     }
   }
 
-  // Diagram pages first: the index lists what each one holds.
   const marks = new Map<number, { numbers: number[]; href: string }>();
   anomalies.forEach((a, k) => {
     for (const idx of a.ops) {
@@ -97,28 +114,34 @@ export async function writeReport(
       marks.set(span.invoke.index, mark);
     }
   });
-  const rendered = plan.pages.map((_, i) => renderPage(run, plan, i, marks));
-  const pages = plan.pages.map((p, i) => {
+  const drawn = choosePages(run, plan, marks, options.maxDiagramPages ?? MAX_DIAGRAM_PAGES);
+  const links = makeLinks(run, plan, drawn);
+
+  // Diagram pages: each page's strip shows every drawn page's counts, so the counts come first,
+  // then each page is drawn again and written at once: one page's SVG in memory at a time.
+  const pages = drawn.map((planIndex) => {
+    const p = plan.pages[planIndex];
     const t0 = p.to > p.from ? plan.times[p.from] : p.startMs;
     const t1 = p.to > p.from ? plan.times[p.to - 1] : p.endMs;
     return {
       caption: p.caption,
-      counts: rendered[i].counts,
+      counts: renderPage(run, plan, planIndex, marks).counts,
       partition: run.partitions.some((q) => q.startMs <= t1 && q.endMs >= t0),
       startMs: t0,
       endMs: t1,
     };
   });
-  for (let i = 0; i < rendered.length; i++) {
-    await Deno.writeTextFile(
-      `${sub}/${diagramFile(i)}`,
-      diagramPage(run, links, pages, i, rendered[i], plan.initCount),
+  for (let i = 0; i < drawn.length; i++) {
+    const rendered = renderPage(run, plan, drawn[i], marks);
+    await folder.write(
+      `${REPORT_SUBDIR}/${diagramFile(i)}`,
+      diagramPage(run, links, pages, i, rendered, plan.initCount),
     );
   }
 
   const historyPages = Math.max(1, Math.ceil(run.history.length / HISTORY_PAGE_OPS));
   for (let i = 0; i < historyPages; i++) {
-    await Deno.writeTextFile(`${sub}/${historyFile(i)}`, historyPage(run, links, i, marks));
+    await folder.write(`${REPORT_SUBDIR}/${historyFile(i)}`, historyPage(run, links, i, marks));
   }
 
   const plots = [
@@ -126,7 +149,7 @@ export async function writeReport(
     { file: "latency-quantiles.svg", svg: latencyQuantilesPlot(run) },
     { file: "rate.svg", svg: ratePlot(run) },
   ];
-  for (const p of plots) await Deno.writeTextFile(`${dir}/${p.file}`, p.svg);
+  for (const p of plots) await folder.write(p.file, p.svg);
 
   const html = indexPage({
     run,
@@ -136,32 +159,121 @@ export async function writeReport(
     historyPages,
     plots,
     messagesByClient: messagesByClient(run.journal),
-    pageOfTime: (t) => pageOfTime(plan, t),
+    pageOfTime: (t) => nearestDrawn(drawn, pageOfTime(plan, t)),
+    diagramNote: omittedNote(plan, drawn),
   });
   // The index is written last and atomically: its presence means the report is complete.
-  await Deno.writeTextFile(`${dir}/index.html.tmp`, html);
-  await Deno.rename(`${dir}/index.html.tmp`, `${dir}/index.html`);
+  await folder.write("index.html", html);
   return {
     index: `${dir}/index.html`,
-    diagramPages: plan.pages.length,
+    diagramPages: drawn.length,
+    diagramPagesInRun: plan.pages.length,
     historyPages,
     anomalies: anomalies.length,
   };
 }
 
-function makeLinks(run: RunData, plan: ReturnType<typeof planDiagram>): Links {
+/** The plan pages to draw, in time order: all of them up to `max`; past it, the first and last
+ * two, then the pages of anomalies, partition starts and ends and node problems (in that order
+ * while room is left), then evenly spaced pages to fill the cap.
+ *
+ * @example
+ * ```ts ignore
+ * choosePages(run, plan, marks, 40).length; // at most 40
+ * ```
+ */
+export function choosePages(
+  run: RunData,
+  plan: DiagramPlan,
+  marks: ReadonlyMap<number, unknown>,
+  max: number,
+): number[] {
+  const total = plan.pages.length;
+  const cap = Math.max(1, Math.floor(max));
+  if (total <= cap) return Array.from({ length: total }, (_, i) => i);
+  const chosen = new Set<number>();
+  const take = (page: number) => {
+    if (chosen.size < cap && page >= 0 && page < total) chosen.add(page);
+  };
+  for (const p of [0, total - 1, 1, total - 2]) take(p);
+  for (const invokeIndex of marks.keys()) {
+    const span = run.spanOf[invokeIndex];
+    if (span) take(pageOfTime(plan, span.startMs));
+  }
+  for (const q of run.partitions) {
+    take(pageOfTime(plan, q.startMs));
+    take(pageOfTime(plan, q.endMs));
+  }
+  for (const problem of run.problems) {
+    if (problem.atMs !== undefined) take(pageOfTime(plan, problem.atMs));
+  }
+  // Evenly spaced pages show how the run went between the pages above.
+  const room = cap - chosen.size;
+  for (let k = 1; k <= room && chosen.size < cap; k++) {
+    let p = Math.round((k * (total - 1)) / (room + 1));
+    while (chosen.has(p) && p < total - 1) p++;
+    take(p);
+  }
+  for (let p = 0; chosen.size < cap && p < total; p++) take(p);
+  return [...chosen].sort((a, b) => a - b);
+}
+
+/** The position among the drawn pages of the drawn page at or before plan page `page`. */
+function nearestDrawn(drawn: readonly number[], page: number): number {
+  let lo = 0, hi = drawn.length - 1, best = 0;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (drawn[mid] <= page) {
+      best = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return best;
+}
+
+/** The index page's sentence on the pages left out, or undefined when every page is drawn. */
+function omittedNote(plan: DiagramPlan, drawn: readonly number[]): string | undefined {
+  const total = plan.pages.length;
+  if (drawn.length >= total) return undefined;
+  // Runs of consecutive left-out pages, as time ranges.
+  const gaps: string[] = [];
+  let prev = -1;
+  for (const p of [...drawn, total]) {
+    if (p > prev + 1) {
+      const a = plan.pages[prev + 1], b = plan.pages[p - 1];
+      gaps.push(`${fmtS(a.startMs)}–${fmtS(b.endMs)}`);
+    }
+    prev = p;
+  }
+  const shown = gaps.slice(0, 12).join(", ") + (gaps.length > 12 ? `, and ${gaps.length - 12} more` : "");
+  return `This run's diagram has ${total} pages; ${drawn.length} are drawn (the first and last, ` +
+    `those with anomalies, partitions and node problems, and evenly spaced ones between) and ` +
+    `${total - drawn.length} are left out, covering ${shown}. Every message is in messages.jsonl.`;
+}
+
+function fmtS(ms: number): string {
+  return `${(ms / 1000).toFixed(3)} s`;
+}
+
+function makeLinks(run: RunData, plan: DiagramPlan, drawn: readonly number[]): Links {
   const historyPageOf = (i: number) => Math.floor(i / HISTORY_PAGE_OPS);
+  const position = new Map(drawn.map((p, i) => [p, i]));
+  // A link into a page that was not drawn leads to the index's list of drawn pages instead.
+  const pageHref = (planPage: number, anchor: string) => {
+    const i = position.get(planPage);
+    return i === undefined ? "index.html#diagram" : `${REPORT_SUBDIR}/${diagramFile(i)}#${anchor}`;
+  };
   return {
     historyOp: (i) => `${REPORT_SUBDIR}/${historyFile(historyPageOf(i))}#op-${i}`,
     diagramOp: (i) => {
       const span = run.spanOf[i];
       const op = run.history[i];
       const t = span ? span.startMs : op ? op.time / 1e6 : 0;
-      return `${REPORT_SUBDIR}/${diagramFile(pageOfTime(plan, t))}#op-${i}`;
+      return pageHref(pageOfTime(plan, t), `op-${i}`);
     },
     diagramMessage: (id) => {
       const page = pageOfMessage(plan, id);
-      return page < 0 ? undefined : `${REPORT_SUBDIR}/${diagramFile(page)}#m-${id}`;
+      return page < 0 || !position.has(page) ? undefined : pageHref(page, `m-${id}`);
     },
     diagramPage: (i) => `${REPORT_SUBDIR}/${diagramFile(i)}`,
     historyPage: (i) => `${REPORT_SUBDIR}/${historyFile(i)}`,
