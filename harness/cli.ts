@@ -188,12 +188,10 @@ export function parseTestArgs(argv: string[]): CliTest {
       `Unknown workload "${v.workload}": expected one of ${WORKLOAD_NAMES.join(", ")}`,
     );
   }
-  const nodes = v["node-count"] === undefined
-    ? ["n1", "n2", "n3", "n4", "n5"]
-    : Array.from(
-      { length: boundedInt("--node-count", v["node-count"], 1, LIMITS.nodeCount) },
-      (_, i) => `n${i}`,
-    );
+  const nodes = v["node-count"] === undefined ? ["n1", "n2", "n3", "n4", "n5"] : Array.from(
+    { length: boundedInt("--node-count", v["node-count"], 1, LIMITS.nodeCount) },
+    (_, i) => `n${i}`,
+  );
   const conc = /^(\d+)(n?)$/.exec(v.concurrency!);
   if (!conc || Number(conc[1]) === 0) {
     throw new UsageError(

@@ -124,7 +124,10 @@ Deno.test("Maelstrom's documented number forms still parse", () => {
 });
 
 Deno.test("seeds outside 0..2^32-1 are errors, not aliased", () => {
-  assert.match(errorOf(["--seed", "4294967296"]), /--seed must be at most 4294967295, not "4294967296"/);
+  assert.match(
+    errorOf(["--seed", "4294967296"]),
+    /--seed must be at most 4294967295, not "4294967296"/,
+  );
   assert.match(errorOf(["--seed", "99999999999999999999"]), /--seed must be at most 4294967295/);
   assert.match(errorOf(["--seed", "-1"]), /--seed/);
 });

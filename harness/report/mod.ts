@@ -245,8 +245,9 @@ function omittedNote(plan: DiagramPlan, drawn: readonly number[]): string | unde
     }
     prev = p;
   }
-  const shown = gaps.slice(0, 12).join(", ") + (gaps.length > 12 ? `, and ${gaps.length - 12} more` : "");
-  return `This run's diagram has ${total} pages; ${drawn.length} are drawn (the first and last, ` +
+  const shown = gaps.slice(0, 12).join(", ") +
+    (gaps.length > 12 ? `, and ${gaps.length - 12} more` : "");
+  return `The diagram of this run has ${total} pages; ${drawn.length} are drawn (the first and last, ` +
     `those with anomalies, partitions and node problems, and evenly spaced ones between) and ` +
     `${total - drawn.length} are left out, covering ${shown}. Every message is in messages.jsonl.`;
 }
