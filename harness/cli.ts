@@ -4,6 +4,7 @@
  *
  * ```sh
  * deno task maelstrom test -w echo --bin launchers/echo --node-count 1 --time-limit 10
+ * deno task maelstrom analyze -t store/latest --strict
  * ```
  *
  * Exit codes: 0 valid, 1 invalid, 2 unknown, 254 bad arguments, 255 the test crashed (a node
@@ -12,6 +13,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { analyzeMain } from "./analyze.ts";
 import { type HarnessClock, RealClock, VirtualClock } from "./clock.ts";
 import { describeGrudge } from "./nemesis.ts";
 import {
@@ -79,6 +81,7 @@ export const LIMITS = {
 
 /** The usage text of `test`. */
 export const USAGE = `Usage: maelstrom test -w WORKLOAD --bin PATH [options] [-- node args...]
+       maelstrom analyze [-t RUN_FOLDER] [options]   (check a stored run again; see analyze -h)
 
 Options (Maelstrom's defaults):
   -w, --workload NAME         ${WORKLOAD_NAMES.join(", ")} (default lin-kv)
@@ -339,8 +342,11 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command === undefined ? 254 : 0;
   }
+  if (command === "analyze") return await analyzeMain(rest);
   if (command !== "test") {
-    console.error(`Unknown command "${command}": this harness runs "test".\n\n${USAGE}`);
+    console.error(
+      `Unknown command "${command}": this harness runs "test" and "analyze".\n\n${USAGE}`,
+    );
     return 254;
   }
   if (rest.includes("-h") || rest.includes("--help")) {

@@ -234,3 +234,17 @@ function exists(path: string): boolean {
     return false;
   }
 }
+
+Deno.test("main dispatches analyze; an unknown command names both commands", async () => {
+  const tmp = Deno.makeTempDirSync();
+  try {
+    const r = await runMain(["analyze", "--store", tmp]);
+    assert.equal(r.code, 254);
+    assert.equal(r.stderr, `There is no run folder at "${tmp}/latest"`);
+    const u = await runMain(["frob"]);
+    assert.equal(u.code, 254);
+    assert.match(u.stderr, /^Unknown command "frob": this harness runs "test" and "analyze"\./);
+  } finally {
+    Deno.removeSync(tmp, { recursive: true });
+  }
+});
