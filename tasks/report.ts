@@ -38,8 +38,11 @@ export async function main(args: string[]): Promise<number> {
     console.log(
       `${info.index}: ${info.diagramPages} diagram page(s)${
         left > 0 ? ` (${left} more left out: see the index)` : ""
-      }, ${info.historyPages} history ` +
-        `page(s), ${info.anomalies} anomal${info.anomalies === 1 ? "y" : "ies"} ` +
+      }, ${info.historyPages} history page(s)${
+        info.historyPagesInRun > info.historyPages
+          ? ` (${info.historyPagesInRun - info.historyPages} more left out)`
+          : ""
+      }, ${info.anomalies} anomal${info.anomalies === 1 ? "y" : "ies"} ` +
         `(${((performance.now() - started) / 1000).toFixed(2)} s)`,
     );
   }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MAX_DIAGRAM_PAGES, writeReport } from "./mod.ts";
+import { MAX_DIAGRAM_PAGES, pickPages, writeReport } from "./mod.ts";
 import { writeSyntheticRun } from "./testing.ts";
 
 /** Total bytes of every file under `dir`. */
@@ -51,7 +51,35 @@ Deno.test("report: a run of 300k messages draws at most the page cap and says wh
         partitionStartMs <= Number(m[2]) * 1000;
     });
     assert.ok(drawsPartitionStart, "the partition's first page is drawn");
+
+    // With a cap of three history pages, only three are written, the index says so, and the
+    // navigation and op links never lead to a page that is not there.
+    const capped = await writeReport(dir, { maxHistoryPages: 3 });
+    assert.equal(capped.historyPages, 3);
+    assert.equal(capped.historyPagesInRun, 9);
+    const history = [...Deno.readDirSync(`${dir}/report`)]
+      .map((e) => e.name).filter((n) => /^history-\d+\.html$/.test(n)).sort();
+    assert.equal(history.length, 3);
+    const cappedIndex = await Deno.readTextFile(`${dir}/index.html`);
+    assert.match(cappedIndex, /The history has 9 table pages; 3 are written/);
+    for (const name of [...history, "../index.html"]) {
+      const html = await Deno.readTextFile(`${dir}/report/${name}`);
+      for (const [, target] of html.matchAll(/href="(?:\.\.\/)?report\/(history-\d+\.html)/g)) {
+        assert.ok(history.includes(target), `${name} links to ${target}, which was not written`);
+      }
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("report: page picking keeps the ends and the wanted pages, and never exceeds the cap", () => {
+  assert.deepEqual(pickPages(5, [], 40), [0, 1, 2, 3, 4]);
+  assert.deepEqual(pickPages(100, [50], 6), [0, 1, 50, 51, 98, 99]);
+  const many = pickPages(1000, [500, 700, -1, 1000, 2.5], 10);
+  assert.equal(many.length, 10);
+  for (const p of [0, 1, 998, 999, 500, 700]) assert.ok(many.includes(p), `page ${p}`);
+  assert.deepEqual(many, [...many].sort((a, b) => a - b));
+  // More wanted pages than room: the cap wins.
+  assert.equal(pickPages(1000, Array.from({ length: 100 }, (_, i) => i * 10), 10).length, 10);
 });

@@ -49,6 +49,8 @@ export { UnsafeReportPathError } from "./safe_write.ts";
 export interface ReportOptions extends LamportOptions {
   /** Diagram pages drawn at most (default {@linkcode MAX_DIAGRAM_PAGES}). */
   maxDiagramPages?: number;
+  /** History pages written at most (default {@linkcode MAX_HISTORY_PAGES}). */
+  maxHistoryPages?: number;
 }
 
 /** What {@linkcode writeReport} wrote. */
@@ -60,7 +62,9 @@ export interface ReportInfo {
   /** Diagram pages the run would have had without the cap; those left out are named on the
    * index page. */
   diagramPagesInRun: number;
+  /** History pages written, and how many the run has. */
   historyPages: number;
+  historyPagesInRun: number;
   anomalies: number;
 }
 
@@ -72,6 +76,11 @@ export const REPORT_SUBDIR = "report";
  * messages once made 8.2 GB of pages. Past the cap, the first and last pages, the pages of
  * anomalies, partitions and node problems, and evenly spaced pages between them are drawn. */
 export const MAX_DIAGRAM_PAGES = 40;
+
+/** History table pages written at most: each holds 5,000 ops and weighs about 1.6 MB. Past the
+ * cap, the first and last pages, those of anomalies' ops and evenly spaced ones are written; every
+ * op is in `history.txt` and `history.jsonl` either way. */
+export const MAX_HISTORY_PAGES = 20;
 
 /** Writes the report of the run in `runDir` (a `store/<workload>/<time>/` folder, or a symlink to
  * one such as `store/latest`). It reads only that folder and writes only into it, never through
@@ -115,7 +124,15 @@ export async function writeReport(
     }
   });
   const drawn = choosePages(run, plan, marks, options.maxDiagramPages ?? MAX_DIAGRAM_PAGES);
-  const links = makeLinks(run, plan, drawn);
+  // History pages keep their numbers (an op's page is its index / HISTORY_PAGE_OPS); past the
+  // cap, those of the anomalies' ops come first.
+  const historyPages = Math.max(1, Math.ceil(run.history.length / HISTORY_PAGE_OPS));
+  const historyDrawn = pickPages(
+    historyPages,
+    [...marks.keys()].map((i) => Math.floor(i / HISTORY_PAGE_OPS)),
+    options.maxHistoryPages ?? MAX_HISTORY_PAGES,
+  );
+  const links = makeLinks(run, plan, drawn, new Set(historyDrawn));
 
   // Diagram pages: each page's strip shows every drawn page's counts, so the counts come first,
   // then each page is drawn again and written at once: one page's SVG in memory at a time.
@@ -139,9 +156,11 @@ export async function writeReport(
     );
   }
 
-  const historyPages = Math.max(1, Math.ceil(run.history.length / HISTORY_PAGE_OPS));
-  for (let i = 0; i < historyPages; i++) {
-    await folder.write(`${REPORT_SUBDIR}/${historyFile(i)}`, historyPage(run, links, i, marks));
+  for (const i of historyDrawn) {
+    await folder.write(
+      `${REPORT_SUBDIR}/${historyFile(i)}`,
+      historyPage(run, links, i, marks, historyDrawn),
+    );
   }
 
   const plots = [
@@ -156,7 +175,7 @@ export async function writeReport(
     links,
     anomalies,
     pages,
-    historyPages,
+    historyPages: historyDrawn,
     plots,
     messagesByClient: messagesByClient(run.journal),
     pageOfTime: (t) => nearestDrawn(drawn, pageOfTime(plan, t)),
@@ -168,7 +187,8 @@ export async function writeReport(
     index: `${dir}/index.html`,
     diagramPages: drawn.length,
     diagramPagesInRun: plan.pages.length,
-    historyPages,
+    historyPages: historyDrawn.length,
+    historyPagesInRun: historyPages,
     anomalies: anomalies.length,
   };
 }
@@ -188,26 +208,41 @@ export function choosePages(
   marks: ReadonlyMap<number, unknown>,
   max: number,
 ): number[] {
-  const total = plan.pages.length;
+  const wanted: number[] = [];
+  for (const invokeIndex of marks.keys()) {
+    const span = run.spanOf[invokeIndex];
+    if (span) wanted.push(pageOfTime(plan, span.startMs));
+  }
+  for (const q of run.partitions) {
+    wanted.push(pageOfTime(plan, q.startMs), pageOfTime(plan, q.endMs));
+  }
+  for (const problem of run.problems) {
+    if (problem.atMs !== undefined) wanted.push(pageOfTime(plan, problem.atMs));
+  }
+  return pickPages(plan.pages.length, wanted, max);
+}
+
+/** Picks at most `max` of `total` pages, in order: all when they fit; else the first and last
+ * two, then `wanted` (in its order, while room is left), then evenly spaced pages to fill the cap,
+ * so a reader still sees how the run went between them.
+ *
+ * @example
+ * ```ts
+ * import { pickPages } from "./mod.ts";
+ * pickPages(100, [50], 6); // [0, 1, 50, 51, 98, 99]
+ * ```
+ */
+export function pickPages(total: number, wanted: Iterable<number>, max: number): number[] {
   const cap = Math.max(1, Math.floor(max));
   if (total <= cap) return Array.from({ length: total }, (_, i) => i);
   const chosen = new Set<number>();
   const take = (page: number) => {
-    if (chosen.size < cap && page >= 0 && page < total) chosen.add(page);
+    if (chosen.size < cap && Number.isInteger(page) && page >= 0 && page < total) {
+      chosen.add(page);
+    }
   };
   for (const p of [0, total - 1, 1, total - 2]) take(p);
-  for (const invokeIndex of marks.keys()) {
-    const span = run.spanOf[invokeIndex];
-    if (span) take(pageOfTime(plan, span.startMs));
-  }
-  for (const q of run.partitions) {
-    take(pageOfTime(plan, q.startMs));
-    take(pageOfTime(plan, q.endMs));
-  }
-  for (const problem of run.problems) {
-    if (problem.atMs !== undefined) take(pageOfTime(plan, problem.atMs));
-  }
-  // Evenly spaced pages show how the run went between the pages above.
+  for (const p of wanted) take(p);
   const room = cap - chosen.size;
   for (let k = 1; k <= room && chosen.size < cap; k++) {
     let p = Math.round((k * (total - 1)) / (room + 1));
@@ -256,8 +291,16 @@ function fmtS(ms: number): string {
   return `${(ms / 1000).toFixed(3)} s`;
 }
 
-function makeLinks(run: RunData, plan: DiagramPlan, drawn: readonly number[]): Links {
+function makeLinks(
+  run: RunData,
+  plan: DiagramPlan,
+  drawn: readonly number[],
+  historyDrawn: ReadonlySet<number>,
+): Links {
+  // An op on a history page that was not written is found in history.txt (one op a line).
   const historyPageOf = (i: number) => Math.floor(i / HISTORY_PAGE_OPS);
+  const historyHref = (page: number, anchor: string) =>
+    historyDrawn.has(page) ? `${REPORT_SUBDIR}/${historyFile(page)}${anchor}` : "history.txt";
   const position = new Map(drawn.map((p, i) => [p, i]));
   // A link into a page that was not drawn leads to the index's list of drawn pages instead.
   const pageHref = (planPage: number, anchor: string) => {
@@ -265,7 +308,7 @@ function makeLinks(run: RunData, plan: DiagramPlan, drawn: readonly number[]): L
     return i === undefined ? "index.html#diagram" : `${REPORT_SUBDIR}/${diagramFile(i)}#${anchor}`;
   };
   return {
-    historyOp: (i) => `${REPORT_SUBDIR}/${historyFile(historyPageOf(i))}#op-${i}`,
+    historyOp: (i) => historyHref(historyPageOf(i), `#op-${i}`),
     diagramOp: (i) => {
       const span = run.spanOf[i];
       const op = run.history[i];
@@ -277,7 +320,7 @@ function makeLinks(run: RunData, plan: DiagramPlan, drawn: readonly number[]): L
       return page < 0 || !position.has(page) ? undefined : pageHref(page, `m-${id}`);
     },
     diagramPage: (i) => `${REPORT_SUBDIR}/${diagramFile(i)}`,
-    historyPage: (i) => `${REPORT_SUBDIR}/${historyFile(i)}`,
+    historyPage: (i) => historyHref(i, ""),
   };
 }
 
