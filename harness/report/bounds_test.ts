@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { MAX_DIAGRAM_PAGES, pickPages, writeReport } from "./mod.ts";
+import type { OpSpan } from "./load.ts";
+import { MAX_DIAGRAM_PAGES, pickPages, thinSpans, writeReport } from "./mod.ts";
 import { writeSyntheticRun } from "./testing.ts";
 
 /** Total bytes of every file under `dir`. */
@@ -82,4 +83,22 @@ Deno.test("report: page picking keeps the ends and the wanted pages, and never e
   assert.deepEqual(many, [...many].sort((a, b) => a - b));
   // More wanted pages than room: the cap wins.
   assert.equal(pickPages(1000, Array.from({ length: 100 }, (_, i) => i * 10), 10).length, 10);
+});
+
+Deno.test("report: the raw latency plot keeps every failed op and thins ok ones to the cap", () => {
+  const spans = Array.from({ length: 50_000 }, (_, i) =>
+    ({
+      invoke: { index: 2 * i },
+      type: i % 1000 === 7 ? "fail" : i % 1000 === 8 ? "info" : "ok",
+      startMs: i,
+      endMs: i + 1,
+    }) as unknown as OpSpan);
+  const thin = thinSpans(spans, 1000);
+  assert.equal(thin.length, 1000);
+  assert.equal(thin.filter((s) => s.type !== "ok").length, 100, "all 100 failed and info ops");
+  assert.deepEqual(thin, [...thin].sort((a, b) => a.startMs - b.startMs), "in order");
+  // The ok ops kept are spread over the whole run, not bunched at its start.
+  const ok = thin.filter((s) => s.type === "ok");
+  assert.ok(ok[ok.length - 1].startMs > 49_000, `last kept ok op at ${ok[ok.length - 1].startMs}`);
+  assert.equal(thinSpans(spans.slice(0, 10), 1000).length, 10);
 });

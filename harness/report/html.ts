@@ -208,8 +208,8 @@ export interface IndexContext {
   pages: DiagramPageInfo[];
   /** The history pages written (page numbers, in order), or how many there are when all are. */
   historyPages: number | readonly number[];
-  /** Inline SVG of the plots, in order. */
-  plots: { file: string; svg: string }[];
+  /** Inline SVG of the plots, in order, each with a note on what it leaves out (if anything). */
+  plots: { file: string; svg: string; note?: string }[];
   /** Client messages by client id, to show the messages behind each anomalous op. */
   messagesByClient: Map<string, JournalEntry[]>;
   /** The diagram page showing a moment (ms since the test started). */
@@ -292,7 +292,9 @@ export function indexPage(ctx: IndexContext): string {
   b.push(perFunctionTable(run));
   for (const p of ctx.plots) {
     b.push(
-      `<div class="plot-box">${p.svg}<div class="sub"><a href="${p.file}">${p.file}</a></div></div>`,
+      `<div class="plot-box">${p.svg}<div class="sub"><a href="${p.file}">${p.file}</a>${
+        p.note ? ` · ${esc(p.note)}` : ""
+      }</div></div>`,
     );
   }
 

@@ -36,7 +36,7 @@ import {
   planDiagram,
   renderPage,
 } from "./lamport.ts";
-import { loadRun, type RunData } from "./load.ts";
+import { loadRun, type OpSpan, type RunData } from "./load.ts";
 import { latencyPlot, latencyQuantilesPlot, ratePlot } from "./plots.ts";
 import { RunFolder } from "./safe_write.ts";
 
@@ -81,6 +81,46 @@ export const MAX_DIAGRAM_PAGES = 40;
  * cap, the first and last pages, those of anomalies' ops and evenly spaced ones are written; every
  * op is in `history.txt` and `history.jsonl` either way. */
 export const MAX_HISTORY_PAGES = 20;
+
+/** Points of the raw latency plot at most: one SVG point per op costs about 65 bytes, and the
+ * plot is drawn twice (its own file and inline in the index). */
+export const MAX_RAW_PLOT_POINTS = 20_000;
+
+/** At most `max` spans, in order: every span that is not `ok` (while they fit), then evenly
+ * spaced `ok` ones in the room left.
+ *
+ * @example
+ * ```ts ignore
+ * thinSpans(run.spans, 20_000).length; // at most 20,000
+ * ```
+ */
+export function thinSpans(spans: readonly OpSpan[], max: number): OpSpan[] {
+  if (spans.length <= max) return [...spans];
+  const keep = new Uint8Array(spans.length);
+  let kept = 0;
+  spans.forEach((s, i) => {
+    if (s.type !== "ok" && kept < max) {
+      keep[i] = 1;
+      kept++;
+    }
+  });
+  const ok = spans.length - spans.filter((s) => s.type !== "ok").length;
+  const room = max - kept;
+  if (room > 0 && ok > 0) {
+    const every = ok / room;
+    let next = 0, seen = 0;
+    spans.forEach((s, i) => {
+      if (s.type !== "ok") return;
+      if (seen >= next && kept < max) {
+        keep[i] = 1;
+        kept++;
+        next += every;
+      }
+      seen++;
+    });
+  }
+  return spans.filter((_, i) => keep[i] === 1);
+}
 
 /** Writes the report of the run in `runDir` (a `store/<workload>/<time>/` folder, or a symlink to
  * one such as `store/latest`). It reads only that folder and writes only into it, never through
@@ -163,8 +203,16 @@ export async function writeReport(
     );
   }
 
+  const raw = thinSpans(run.spans, MAX_RAW_PLOT_POINTS);
   const plots = [
-    { file: "latency-raw.svg", svg: latencyPlot(run, { opHref: links.historyOp }) },
+    {
+      file: "latency-raw.svg",
+      svg: latencyPlot({ ...run, spans: raw }, { opHref: links.historyOp }),
+      note: raw.length < run.spans.length
+        ? `${raw.length} of ${run.spans.length} ops plotted: every op that did not succeed, ` +
+          `and evenly spaced ok ones`
+        : undefined,
+    },
     { file: "latency-quantiles.svg", svg: latencyQuantilesPlot(run) },
     { file: "rate.svg", svg: ratePlot(run) },
   ];
