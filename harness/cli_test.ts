@@ -211,6 +211,10 @@ Deno.test("a run that fails to start leaves no run folder in the store", async (
     assert.match(missing.stderr, /The binary ".*nope" does not exist/);
     assert.equal(exists(store), false, "no store folder was made for runs that never started");
 
+    // The folders made for a run that then failed to start go, down to the store itself.
+    assert.equal(removeEmptyRunDir(createRunDir(store, "echo")), true);
+    assert.deepEqual([...Deno.readDirSync(store)], [], "the empty workload folder went too");
+
     // A store that already holds runs keeps them; only the new, empty folder goes.
     Deno.mkdirSync(`${store}/echo/older`, { recursive: true });
     const dir = createRunDir(store, "echo");

@@ -97,7 +97,9 @@ export function createRunDir(storeRoot: string, workload: string, now = new Date
 export function removeEmptyRunDir(dir: string): boolean {
   // Deno.removeSync without `recursive` refuses a folder that holds anything, so node logs and
   // other runs of the workload are never lost.
-  removeCreated([`${dir}/..`, dir, `${dir}/node-logs`]);
+  // The parent is named without "..": once the run folder is gone, "run/.." no longer resolves.
+  const parent = dir.replace(/\/+$/, "").replace(/\/[^/]*$/, "");
+  removeCreated([...(parent && parent !== dir ? [parent] : []), dir, `${dir}/node-logs`]);
   return !exists(dir);
 }
 
