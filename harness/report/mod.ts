@@ -8,8 +8,12 @@
  * - `index.html`: the verdict of every checker, key figures (ops, msgs-per-op, latencies), every
  *   anomaly linked to the ops and messages behind it, the plots, and the list of diagram pages;
  * - `latency-raw.svg`, `latency-quantiles.svg`, `rate.svg`: the plots on their own;
- * - `report/messages-NNN.html`: the Lamport diagram of the message journal, in pages;
- * - `report/history-NNN.html`: the history as a table, every op an anchor (`#op-12`).
+ * - `report/messages-NNN.html`: the Lamport diagram of the message journal, in pages (at most
+ *   {@linkcode MAX_DIAGRAM_PAGES} of them; the index names the time ranges left out);
+ * - `report/history-NNN.html`: the history as a table, every op an anchor (`#op-12`), at most
+ *   {@linkcode MAX_HISTORY_PAGES} pages.
+ *
+ * Its size is bounded whatever the run's length, and nothing is written through a symlink.
  *
  * ```sh
  * deno task report store/broadcast/latest
