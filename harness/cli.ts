@@ -110,6 +110,7 @@ Options (Maelstrom's defaults):
                               (by default they are reported as warnings only)
       --process               with a .ts challenge file as --bin: run real processes
                               (deno run) instead of simulating in virtual time
+  -h, --help                  this text
 
 Numbers are plain digits (decimals for --rate, --nemesis-interval, --availability). Every
 node, client and message of a run lives in this process's memory, so --node-count and
@@ -119,8 +120,7 @@ ${LIMITS.timeLimitS} s (a day), and --rate x --time-limit at most ${LIMITS.ops} 
 
 A --bin that is a .ts file exporting createNode() (every file in challenges/) runs in the
 deterministic simulator: the nodes live in this process, time is virtual, and the seed
-reproduces the run exactly. Any other --bin runs as one OS process per node, as in Maelstrom.
-  -h, --help                  this text`;
+reproduces the run exactly. Any other --bin runs as one OS process per node, as in Maelstrom.`;
 
 /** Parsed `test` options plus what is not part of {@linkcode TestOptions}. */
 export interface CliTest {
@@ -375,7 +375,6 @@ export async function main(argv: string[]): Promise<number> {
     );
   }
   const simulate = SCRIPT.test(bin) && !cli.process;
-  console.error(`Seed: ${opts.seed}`);
   const reproduce = `deno task maelstrom test ${
     rest.filter((a, i, all) => a !== "--seed" && all[i - 1] !== "--seed").join(" ")
   } --seed ${opts.seed}`;
@@ -398,6 +397,7 @@ export async function main(argv: string[]): Promise<number> {
     console.error(err.message);
     return 254;
   }
+  console.error(`Seed: ${opts.seed}`);
   let backend: NodeBackend;
   let clock: HarnessClock;
   if (factory) {

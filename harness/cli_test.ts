@@ -183,14 +183,14 @@ Deno.test("a store that cannot be written is one sentence and exit 254, with not
     const asFile = await runMain(["test", "-w", "echo", "--bin", ECHO, "--store", file]);
     assert.equal(asFile.code, 254);
     assert.equal(
-      asFile.stderr.split("\n").filter((l) => !l.startsWith("Seed:")).join("\n"),
+      asFile.stderr,
       `Cannot write runs to the store "${file}": "${file}" is not a folder`,
     );
     assert.equal(Deno.readTextFileSync(file), "not a folder");
 
     const proc = await runMain(["test", "-w", "echo", "--bin", ECHO, "--store", "/proc/x"]);
     assert.equal(proc.code, 254);
-    assert.match(proc.stderr, /^Cannot write runs to the store "\/proc\/x": .+$/m);
+    assert.match(proc.stderr, /^Cannot write runs to the store "\/proc\/x": [a-z][^\n]+$/);
     assert.doesNotMatch(proc.stderr, /\bat .*\.ts:\d+/, "no stack trace");
   } finally {
     Deno.removeSync(tmp, { recursive: true });

@@ -72,11 +72,10 @@ export function createRunDir(storeRoot: string, workload: string, now = new Date
     Deno.mkdirSync(`${dir}/node-logs`, { recursive: true });
   } catch (err) {
     removeCreated(created);
-    const reason = err instanceof Deno.errors.PermissionDenied
-      ? "permission denied"
-      : err instanceof Deno.errors.NotFound
-      ? "a parent folder does not exist"
-      : (err as Error).message;
+    // The OS's reason ("Permission denied", "Not a directory", ...) without the error number
+    // and the path of the folder that failed, which says less than the store's own name.
+    const os = (err as Error).message.replace(/\s*\(os error \d+\).*$/s, "");
+    const reason = os.charAt(0).toLowerCase() + os.slice(1);
     throw new StoreError(`Cannot write runs to the store "${storeRoot}": ${reason}`);
   }
   return dir;
