@@ -4,6 +4,7 @@
  *
  * ```sh
  * deno task maelstrom test -w echo --bin launchers/echo --node-count 1 --time-limit 10
+ * deno task maelstrom analyze -t store/latest --strict
  * ```
  *
  * Exit codes: 0 valid, 1 invalid, 2 unknown, 254 bad arguments, 255 the test crashed (a node
@@ -13,6 +14,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { analyzeMain } from "./analyze.ts";
 import { type HarnessClock, RealClock, VirtualClock } from "./clock.ts";
 import { describeGrudge } from "./nemesis.ts";
 import {
@@ -22,7 +24,14 @@ import {
   resolveBinary,
 } from "./nodes/process.ts";
 import { loadFactory, nodeRng, SimBackend } from "./nodes/sim.ts";
-import { createRunDir, summarize, verdictLine, writeRun } from "./results.ts";
+import {
+  createRunDir,
+  removeEmptyRunDir,
+  StoreError,
+  summarize,
+  verdictLine,
+  writeRun,
+} from "./results.ts";
 import { type Progress, runTest, TestAbort } from "./runner.ts";
 import type { TestOptions, Workload } from "./types.ts";
 import { loadWorkload, WORKLOAD_NAMES } from "./workloads/mod.ts";
@@ -43,8 +52,37 @@ const SCRIPT = /\.ts$/;
 const TOPOLOGIES = ["line", "grid", "tree", "tree2", "tree3", "tree4", "total"];
 const LATENCY_DISTS = ["constant", "uniform", "exponential"];
 
+/** Upper bounds of the numeric options, chosen from what the harness can do on one machine: every
+ * node, client thread, operation and message of a run is held in this process's memory.
+ * Measured with the simulator: 1,000 broadcast nodes take about 0.4 GB; echo at 10,000 ops/s for
+ * 10 s (100,000 ops) takes about 0.5 GB, so about 5 KB per operation.
+ *
+ * @example
+ * ```ts
+ * import { LIMITS } from "./cli.ts";
+ * LIMITS.nodeCount; // 1000
+ * ```
+ */
+export const LIMITS = {
+  /** A real-process run starts one OS process per node; a thousand is already a lot of them. */
+  nodeCount: 1000,
+  /** Each client thread is an endpoint with its own connection and in-flight op. */
+  concurrency: 1000,
+  /** Far above what one node or the journal can follow; `1e9` would never finish. */
+  rate: 10_000,
+  /** A day. */
+  timeLimitS: 86_400,
+  /** `--rate × --time-limit`: about 5 KB each, so a million operations is about 5 GB. */
+  ops: 1_000_000,
+  latencyMs: Number.MAX_SAFE_INTEGER,
+  keyCount: Number.MAX_SAFE_INTEGER,
+  maxTxnLength: Number.MAX_SAFE_INTEGER,
+  maxWritesPerKey: Number.MAX_SAFE_INTEGER,
+} as const;
+
 /** The usage text of `test`. */
 export const USAGE = `Usage: maelstrom test -w WORKLOAD --bin PATH [options] [-- node args...]
+       maelstrom analyze [-t RUN_FOLDER] [options]   (check a stored run again; see analyze -h)
 
 Options (Maelstrom's defaults):
   -w, --workload NAME         ${WORKLOAD_NAMES.join(", ")} (default lin-kv)
@@ -73,11 +111,17 @@ Options (Maelstrom's defaults):
                               (by default they are reported as warnings only)
       --process               with a .ts challenge file as --bin: run real processes
                               (deno run) instead of simulating in virtual time
+  -h, --help                  this text
+
+Numbers are plain digits (decimals for --rate, --nemesis-interval, --availability). Every
+node, client and message of a run lives in this process's memory, so --node-count and
+--concurrency are at most ${LIMITS.nodeCount}, --rate at most ${LIMITS.rate}/s, --time-limit at most
+${LIMITS.timeLimitS} s (a day), and --rate x --time-limit at most ${LIMITS.ops} operations (about
+5 KB of memory each); --seed is 0 to ${2 ** 32 - 1}.
 
 A --bin that is a .ts file exporting createNode() (every file in challenges/) runs in the
 deterministic simulator: the nodes live in this process, time is virtual, and the seed
-reproduces the run exactly. Any other --bin runs as one OS process per node, as in Maelstrom.
-  -h, --help                  this text`;
+reproduces the run exactly. Any other --bin runs as one OS process per node, as in Maelstrom.`;
 
 /** Parsed `test` options plus what is not part of {@linkcode TestOptions}. */
 export interface CliTest {
@@ -148,9 +192,10 @@ export function parseTestArgs(argv: string[]): CliTest {
       `Unknown workload "${v.workload}": expected one of ${WORKLOAD_NAMES.join(", ")}`,
     );
   }
-  const nodes = v["node-count"] === undefined
-    ? ["n1", "n2", "n3", "n4", "n5"]
-    : Array.from({ length: positiveInt("--node-count", v["node-count"]) }, (_, i) => `n${i}`);
+  const nodes = v["node-count"] === undefined ? ["n1", "n2", "n3", "n4", "n5"] : Array.from(
+    { length: boundedInt("--node-count", v["node-count"], 1, LIMITS.nodeCount) },
+    (_, i) => `n${i}`,
+  );
   const conc = /^(\d+)(n?)$/.exec(v.concurrency!);
   if (!conc || Number(conc[1]) === 0) {
     throw new UsageError(
@@ -158,11 +203,27 @@ export function parseTestArgs(argv: string[]): CliTest {
     );
   }
   const concurrency = Number(conc[1]) * (conc[2] ? nodes.length : 1);
-  const rate = Number(v.rate);
-  if (!Number.isFinite(rate) || rate < 0) {
-    throw new UsageError(`--rate must be a number of at least 0, not "${v.rate}"`);
+  if (concurrency > LIMITS.concurrency) {
+    throw new UsageError(
+      `--concurrency "${v.concurrency}" means ${concurrency} client threads; ` +
+        `at most ${LIMITS.concurrency} are supported`,
+    );
   }
-  const latencyMs = nonNegativeInt("--latency", v.latency!);
+  const rate = decimal("--rate", v.rate!);
+  if (rate > LIMITS.rate) {
+    throw new UsageError(
+      `--rate must be at most ${LIMITS.rate} operations per second, not "${v.rate}"`,
+    );
+  }
+  const timeLimitS = boundedInt("--time-limit", v["time-limit"]!, 1, LIMITS.timeLimitS);
+  if (rate * timeLimitS > LIMITS.ops) {
+    throw new UsageError(
+      `--rate ${v.rate} for --time-limit ${timeLimitS} asks for about ${
+        Math.round(rate * timeLimitS)
+      } operations; at most ${LIMITS.ops} fit in memory, so lower one of them`,
+    );
+  }
+  const latencyMs = boundedInt("--latency", v.latency!, 0, LIMITS.latencyMs);
   const latencyDist = v["latency-dist"]!;
   if (!LATENCY_DISTS.includes(latencyDist)) {
     throw new UsageError(
@@ -180,7 +241,7 @@ export function parseTestArgs(argv: string[]): CliTest {
       throw new UsageError(`Unknown nemesis "${f}": the only fault is "partition"`);
     }
   }
-  const nemesisIntervalS = Number(v["nemesis-interval"]);
+  const nemesisIntervalS = decimal("--nemesis-interval", v["nemesis-interval"]!);
   if (!(nemesisIntervalS > 0)) {
     throw new UsageError(
       `--nemesis-interval must be a positive number, not "${v["nemesis-interval"]}"`,
@@ -195,7 +256,7 @@ export function parseTestArgs(argv: string[]): CliTest {
   if (v.availability !== undefined) {
     if (v.availability === "total") availability = "total";
     else {
-      const a = Number(v.availability);
+      const a = DECIMAL.test(v.availability) ? Number(v.availability) : NaN;
       if (!(a >= 0 && a <= 1)) {
         throw new UsageError(
           `--availability must be "total" or a number from 0 to 1, not "${v.availability}"`,
@@ -204,15 +265,16 @@ export function parseTestArgs(argv: string[]): CliTest {
       availability = a;
     }
   }
+  // Seeds are 32-bit (the generator takes seed >>> 0); a larger one would silently alias another.
   const seed = v.seed === undefined
     ? Math.floor(Math.random() * 2 ** 31)
-    : nonNegativeInt("--seed", v.seed);
+    : boundedInt("--seed", v.seed, 0, 2 ** 32 - 1);
   return {
     opts: {
       workload: v.workload!,
       nodes,
       concurrency,
-      timeLimitS: positiveInt("--time-limit", v["time-limit"]!),
+      timeLimitS,
       rate,
       latencyMs,
       latencyDist: latencyDist as TestOptions["latencyDist"],
@@ -224,9 +286,14 @@ export function parseTestArgs(argv: string[]): CliTest {
       consistencyModels: v["consistency-models"]!.split(/\s+,\s+/),
       keyCount: v["key-count"] === undefined
         ? undefined
-        : positiveInt("--key-count", v["key-count"]),
-      maxTxnLength: positiveInt("--max-txn-length", v["max-txn-length"]!),
-      maxWritesPerKey: positiveInt("--max-writes-per-key", v["max-writes-per-key"]!),
+        : boundedInt("--key-count", v["key-count"], 1, LIMITS.keyCount),
+      maxTxnLength: boundedInt("--max-txn-length", v["max-txn-length"]!, 1, LIMITS.maxTxnLength),
+      maxWritesPerKey: boundedInt(
+        "--max-writes-per-key",
+        v["max-writes-per-key"]!,
+        1,
+        LIMITS.maxWritesPerKey,
+      ),
       seed,
       strict: v.strict!,
     },
@@ -241,20 +308,32 @@ export function parseTestArgs(argv: string[]): CliTest {
   };
 }
 
-function positiveInt(flag: string, raw: string): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) {
-    throw new UsageError(`${flag} must be a positive integer, not "${raw}"`);
+/** Integers are digits only: `Number()` would also take `" 2"`, `"0x3"`, `"1e3"` and `""` (as 0). */
+const INTEGER = /^\d+$/;
+/** Maelstrom reads `--rate` with Java's `Double/parseDouble` and `--nemesis-interval` and
+ * `--availability` with Clojure's reader; this is the plain-decimal form both accept, with an
+ * optional exponent (`0.5`, `10`, `1e3`), and without the whitespace, signs, hex, ratios, `NaN`
+ * and `Infinity` that only one of them takes or that make no sense here. */
+const DECIMAL = /^\d+(\.\d+)?([eE][+-]?\d+)?$/;
+
+function boundedInt(flag: string, raw: string, min: number, max: number): number {
+  const n = INTEGER.test(raw) ? Number(raw) : NaN;
+  if (!(n >= min)) {
+    throw new UsageError(
+      min === 0
+        ? `${flag} must be a whole number of at least 0, not "${raw}"`
+        : `${flag} must be a positive integer, not "${raw}"`,
+    );
   }
+  if (n > max) throw new UsageError(`${flag} must be at most ${max}, not "${raw}"`);
   return n;
 }
 
-function nonNegativeInt(flag: string, raw: string): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) {
-    throw new UsageError(`${flag} must be a whole number of at least 0, not "${raw}"`);
+function decimal(flag: string, raw: string): number {
+  if (!DECIMAL.test(raw)) {
+    throw new UsageError(`${flag} must be a plain decimal number such as 0.5 or 10, not "${raw}"`);
   }
-  return n;
+  return Number(raw);
 }
 
 /** The signals that end a run, with the exit code (128 + the signal number, as a shell reports
@@ -303,8 +382,11 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command === undefined ? 254 : 0;
   }
+  if (command === "analyze") return await analyzeMain(rest);
   if (command !== "test") {
-    console.error(`Unknown command "${command}": this harness runs "test".\n\n${USAGE}`);
+    console.error(
+      `Unknown command "${command}": this harness runs "test" and "analyze".\n\n${USAGE}`,
+    );
     return 254;
   }
   if (rest.includes("-h") || rest.includes("--help")) {
@@ -333,21 +415,32 @@ export async function main(argv: string[]): Promise<number> {
     );
   }
   const simulate = SCRIPT.test(bin) && !cli.process;
-  console.error(`Seed: ${opts.seed}`);
   const reproduce = `deno task maelstrom test ${
     rest.filter((a, i, all) => a !== "--seed" && all[i - 1] !== "--seed").join(" ")
   } --seed ${opts.seed}`;
-  const dir = createRunDir(cli.store, opts.workload);
-  let backend: NodeBackend;
-  let clock: HarnessClock;
+  // Everything that can refuse the run is checked before its folder exists, so a run that never
+  // starts leaves no empty folder in the store.
+  let factory: Awaited<ReturnType<typeof loadFactory>> | undefined;
   if (simulate) {
-    let factory;
     try {
       factory = await loadFactory(bin);
     } catch (err) {
       console.error((err as Error).message);
       return 254;
     }
+  }
+  let dir: string;
+  try {
+    dir = createRunDir(cli.store, opts.workload);
+  } catch (err) {
+    if (!(err instanceof StoreError)) throw err;
+    console.error(err.message);
+    return 254;
+  }
+  console.error(`Seed: ${opts.seed}`);
+  let backend: NodeBackend;
+  let clock: HarnessClock;
+  if (factory) {
     const virtual = new VirtualClock();
     clock = virtual;
     backend = new SimBackend({
@@ -432,7 +525,8 @@ export async function main(argv: string[]): Promise<number> {
     killAllChildren();
     if (err instanceof TestAbort) {
       console.error(`\nThe test could not run: ${err.message}`);
-      console.error(`Node logs: ${dir}/node-logs/`);
+      // A run that never got going leaves no empty folder behind; one with node logs keeps them.
+      if (!removeEmptyRunDir(dir)) console.error(`Node logs: ${dir}/node-logs/`);
       return 255;
     }
     console.error("\nOh jeez, I'm sorry, the harness broke. Here's why:");

@@ -23,18 +23,93 @@ export function verdictLine(valid: Validity): string {
   return VERDICT_LINES[String(valid) as "true" | "false" | "unknown"];
 }
 
+/** The store cannot hold a new run (it is a file, or a folder we may not write): one sentence,
+ * which the CLI prints before exiting 254. */
+export class StoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StoreError";
+  }
+}
+
 /** Creates `store/<workload>/<timestamp>/` (and its `node-logs/`) and returns its path. The
- * timestamp is Maelstrom's `yyyyMMdd'T'HHmmss.SSSZ`, in UTC. */
+ * timestamp is Maelstrom's `yyyyMMdd'T'HHmmss.SSSZ`, in UTC. Throws {@linkcode StoreError}, and
+ * leaves nothing behind, when the folder cannot be created.
+ *
+ * @example
+ * ```ts
+ * import { createRunDir } from "./results.ts";
+ * const store = Deno.makeTempDirSync();
+ * createRunDir(store, "echo", new Date(0)); // `${store}/echo/19700101T000000.000+0000`
+ * Deno.removeSync(store, { recursive: true });
+ * ```
+ */
 export function createRunDir(storeRoot: string, workload: string, now = new Date()): string {
   const p = (n: number, w = 2) => String(n).padStart(w, "0");
   const stamp = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}T` +
     `${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}.` +
     `${p(now.getUTCMilliseconds(), 3)}+0000`;
+  for (const folder of [storeRoot, `${storeRoot}/${workload}`]) {
+    let info: Deno.FileInfo | undefined;
+    try {
+      info = Deno.statSync(folder);
+    } catch {
+      // Not there yet: created below.
+    }
+    if (info && !info.isDirectory) {
+      throw new StoreError(
+        `Cannot write runs to the store "${storeRoot}": "${folder}" is not a folder`,
+      );
+    }
+  }
   let dir = `${storeRoot}/${workload}/${stamp}`;
   // Two runs in the same millisecond (tests do that) get distinct folders.
   for (let i = 1; exists(dir); i++) dir = `${storeRoot}/${workload}/${stamp}-${i}`;
-  Deno.mkdirSync(`${dir}/node-logs`, { recursive: true });
+  // Remember which folders this call creates, so a failure removes exactly those.
+  const created = [storeRoot, `${storeRoot}/${workload}`, dir, `${dir}/node-logs`]
+    .filter((f) => !exists(f));
+  try {
+    Deno.mkdirSync(`${dir}/node-logs`, { recursive: true });
+  } catch (err) {
+    removeCreated(created);
+    // The OS's reason ("Permission denied", "Not a directory", ...) without the error number
+    // and the path of the folder that failed, which says less than the store's own name.
+    const os = (err as Error).message.replace(/\s*\(os error \d+\).*$/s, "");
+    const reason = os.charAt(0).toLowerCase() + os.slice(1);
+    throw new StoreError(`Cannot write runs to the store "${storeRoot}": ${reason}`);
+  }
   return dir;
+}
+
+/** Removes a run folder that {@linkcode createRunDir} made for a run that then failed to start,
+ * as long as nothing was written into it, and its workload folder when that is left empty.
+ * Returns whether the run folder is gone.
+ *
+ * @example
+ * ```ts
+ * import { createRunDir, removeEmptyRunDir } from "./results.ts";
+ * const store = Deno.makeTempDirSync();
+ * removeEmptyRunDir(createRunDir(store, "echo")); // true; only `store` itself is left
+ * Deno.removeSync(store);
+ * ```
+ */
+export function removeEmptyRunDir(dir: string): boolean {
+  // Deno.removeSync without `recursive` refuses a folder that holds anything, so node logs and
+  // other runs of the workload are never lost.
+  // The parent is named without "..": once the run folder is gone, "run/.." no longer resolves.
+  const parent = dir.replace(/\/+$/, "").replace(/\/[^/]*$/, "");
+  removeCreated([...(parent && parent !== dir ? [parent] : []), dir, `${dir}/node-logs`]);
+  return !exists(dir);
+}
+
+function removeCreated(folders: string[]): void {
+  for (const f of [...folders].reverse()) {
+    try {
+      Deno.removeSync(f);
+    } catch {
+      // Not empty (another run is there) or never created: leave it.
+    }
+  }
 }
 
 /** Writes the run's files and points `store/latest` and `store/<workload>/latest` at it. */

@@ -25,10 +25,24 @@ export async function main(args: string[]): Promise<number> {
       continue;
     }
     const started = performance.now();
-    const info = await writeReport(dir);
+    let info;
+    try {
+      info = await writeReport(dir);
+    } catch (err) {
+      // A run folder that holds a symlink where a report file goes, or that cannot be written.
+      console.error(`Could not write the report of ${dir}: ${(err as Error).message}`);
+      code = 1;
+      continue;
+    }
+    const left = info.diagramPagesInRun - info.diagramPages;
     console.log(
-      `${info.index}: ${info.diagramPages} diagram page(s), ${info.historyPages} history ` +
-        `page(s), ${info.anomalies} anomal${info.anomalies === 1 ? "y" : "ies"} ` +
+      `${info.index}: ${info.diagramPages} diagram page(s)${
+        left > 0 ? ` (${left} more left out: see the index)` : ""
+      }, ${info.historyPages} history page(s)${
+        info.historyPagesInRun > info.historyPages
+          ? ` (${info.historyPagesInRun - info.historyPages} more left out)`
+          : ""
+      }, ${info.anomalies} anomal${info.anomalies === 1 ? "y" : "ies"} ` +
         `(${((performance.now() - started) / 1000).toFixed(2)} s)`,
     );
   }

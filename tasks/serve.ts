@@ -18,8 +18,15 @@ const USAGE = `Usage: deno task serve [--port N] [--store DIR]
   --port N     port on 127.0.0.1 (default 8080; 0 picks a free one)
   --store DIR  the store folder (default store)`;
 
-/** Starts the server and returns when it stops (or at once with an exit code for bad args). */
-export async function main(argv: string[]): Promise<number> {
+/** Starts the server and returns when it stops or `signal` aborts (or at once with an exit code
+ * for bad arguments or a port that is taken).
+ *
+ * @example
+ * ```ts ignore
+ * Deno.exit(await main(["--port", "9000"]));
+ * ```
+ */
+export async function main(argv: string[], signal?: AbortSignal): Promise<number> {
   let values;
   try {
     values = parseArgs({
@@ -52,12 +59,29 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`No store folder at ${values.store}: run a test first, or pass --store DIR`);
     return 254;
   }
-  const server = await serveStore({
-    store: values.store!,
-    port,
-    onListen: (addr) =>
-      console.log(`Serving ${values.store} on http://${addr.hostname}:${addr.port}/`),
-  });
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = await serveStore({
+      store: values.store!,
+      port,
+      signal,
+      onListen: (addr) =>
+        console.log(`Serving ${values.store} on http://${addr.hostname}:${addr.port}/`),
+    });
+  } catch (err) {
+    if (err instanceof Deno.errors.AddrInUse) {
+      console.error(
+        `Port ${port} on 127.0.0.1 is already in use: choose another with --port N ` +
+          `(--port 0 picks a free one)`,
+      );
+      return 1;
+    }
+    if (err instanceof Deno.errors.PermissionDenied) {
+      console.error(`Not allowed to listen on port ${port}: choose another with --port N`);
+      return 1;
+    }
+    throw err;
+  }
   await server.finished;
   return 0;
 }

@@ -206,13 +206,16 @@ export interface IndexContext {
   links: Links;
   anomalies: Anomaly[];
   pages: DiagramPageInfo[];
-  historyPages: number;
-  /** Inline SVG of the plots, in order. */
-  plots: { file: string; svg: string }[];
+  /** The history pages written (page numbers, in order), or how many there are when all are. */
+  historyPages: number | readonly number[];
+  /** Inline SVG of the plots, in order, each with a note on what it leaves out (if anything). */
+  plots: { file: string; svg: string; note?: string }[];
   /** Client messages by client id, to show the messages behind each anomalous op. */
   messagesByClient: Map<string, JournalEntry[]>;
   /** The diagram page showing a moment (ms since the test started). */
   pageOfTime(t: number): number;
+  /** What the diagram leaves out when the run has more pages than are drawn. */
+  diagramNote?: string;
 }
 
 /** The run's front page.
@@ -289,7 +292,9 @@ export function indexPage(ctx: IndexContext): string {
   b.push(perFunctionTable(run));
   for (const p of ctx.plots) {
     b.push(
-      `<div class="plot-box">${p.svg}<div class="sub"><a href="${p.file}">${p.file}</a></div></div>`,
+      `<div class="plot-box">${p.svg}<div class="sub"><a href="${p.file}">${p.file}</a>${
+        p.note ? ` · ${esc(p.note)}` : ""
+      }</div></div>`,
     );
   }
 
@@ -300,6 +305,7 @@ export function indexPage(ctx: IndexContext): string {
       `an arrow from its send to its receipt, client ops as bars coloured by outcome, ` +
       `partitions shaded.</p>`,
   );
+  if (ctx.diagramNote) b.push(`<p class="sub diagram-note">${esc(ctx.diagramNote)}</p>`);
   if (ctx.pages.length > 1) b.push(pageStrip(run, links, ctx.pages, -1, ""));
   const many = ctx.pages.length > 24;
   if (many) b.push(`<details><summary>all ${ctx.pages.length} pages</summary>`);
@@ -324,16 +330,24 @@ export function indexPage(ctx: IndexContext): string {
   if (many) b.push(`</details>`);
 
   b.push(`<h2>Files</h2><p class="files">`);
-  const hp = Array.from({ length: ctx.historyPages }, (_, i) => i);
+  const hp = typeof ctx.historyPages === "number"
+    ? Array.from({ length: ctx.historyPages }, (_, i) => i)
+    : ctx.historyPages;
+  const historyTotal = Math.max(1, Math.ceil(run.history.length / HISTORY_PAGE_OPS));
   b.push(
     hp.map((i) =>
-      `<a href="${links.historyPage(i)}">history table${
-        ctx.historyPages > 1 ? ` ${i + 1}` : ""
-      }</a>`
+      `<a href="${links.historyPage(i)}">history table${historyTotal > 1 ? ` ${i + 1}` : ""}</a>`
     ).join(""),
   );
   for (const f of run.files ?? []) b.push(`<a href="${f}">${f}</a>`);
   b.push(`</p>`);
+  if (hp.length < historyTotal) {
+    b.push(
+      `<p class="sub history-note">The history has ${historyTotal} table pages; ${hp.length} ` +
+        `are written (the first and last, those with anomalies, and evenly spaced ones between). ` +
+        `Every op is in history.txt.</p>`,
+    );
+  }
   if (run.nodeLogs.length) {
     const logLink = (l: { name: string; bytes: number }) =>
       `<a href="node-logs/${encodeURIComponent(l.name)}">${esc(l.name)}</a>`;
@@ -609,19 +623,32 @@ export function historyPage(
   links: Links,
   page: number,
   marks: AnomalyMarks = new Map(),
+  written?: readonly number[],
 ): string {
   const pages = Math.max(1, Math.ceil(run.history.length / HISTORY_PAGE_OPS));
+  // Past the report's cap only some pages are written; the navigation lists just those.
+  const listed = written ?? Array.from({ length: pages }, (_, i) => i);
   const from = page * HISTORY_PAGE_OPS;
   const to = Math.min(run.history.length, from + HISTORY_PAGE_OPS);
   const rows: string[] = [];
   for (let i = from; i < to; i++) rows.push(historyRow(run, links, marks, run.history[i], i));
-  const nav = pageNav(pages, page, (i) => `../${links.historyPage(i)}`, () => false);
+  const nav = pageNav(
+    listed.length,
+    listed.indexOf(page),
+    (k) => `../${links.historyPage(listed[k])}`,
+    () => false,
+    (k) =>
+      `ops ${listed[k] * HISTORY_PAGE_OPS}–${
+        Math.min(run.history.length, (listed[k] + 1) * HISTORY_PAGE_OPS) - 1
+      }`,
+    (k) => listed[k] + 1,
+  );
   const body = `<main style="max-width:none">
 <div class="nav"><a href="../index.html">← ${esc(runTitle(run))}</a>
 <span class="sub">history, ops ${from}–${
     Math.max(from, to - 1)
   } of ${run.history.length}</span></div>
-${pages > 1 ? `<div class="pages">${nav}</div>` : ""}
+${listed.length > 1 ? `<div class="pages">${nav}</div>` : ""}
 <table class="history">
 <tr><th class="num">#</th><th class="num">time</th><th>process</th><th>type</th><th>f</th>
 <th>value</th><th>error</th><th>node</th><th>client</th><th class="num">latency</th><th></th>
@@ -668,14 +695,15 @@ function pageNav(
   href: (i: number) => string,
   isPart: (i: number) => boolean,
   titles?: (i: number) => string,
+  numbers: (i: number) => number = (i) => i + 1,
 ): string {
   const items: string[] = [];
   for (let i = 0; i < count; i++) {
     const t = titles ? ` title="${attr(titles(i))}"` : "";
     items.push(
       i === current
-        ? `<span class="cur"${t}>${i + 1}</span>`
-        : `<a href="${href(i)}"${isPart(i) ? ` class="part"` : ""}${t}>${i + 1}</a>`,
+        ? `<span class="cur"${t}>${numbers(i)}</span>`
+        : `<a href="${href(i)}"${isPart(i) ? ` class="part"` : ""}${t}>${numbers(i)}</a>`,
     );
   }
   return items.join("");

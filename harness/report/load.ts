@@ -295,22 +295,31 @@ async function readJson<T>(path: string): Promise<T | undefined> {
   }
 }
 
-async function readJsonLines<T>(path: string): Promise<T[]> {
-  let text: string;
+/** Reads a JSON-lines file a chunk at a time, so a journal of millions of messages is never held
+ * as one string (nor as an array of its lines) beside its parsed records. */
+export async function readJsonLines<T>(path: string): Promise<T[]> {
+  let file: Deno.FsFile;
   try {
-    text = await Deno.readTextFile(path);
+    file = await Deno.open(path, { read: true });
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return [];
     throw err;
   }
   const out: T[] = [];
-  for (const line of text.split("\n")) {
-    if (line.trim() === "") continue;
+  const parse = (line: string) => {
+    if (line.trim() === "") return;
     try {
       out.push(JSON.parse(line) as T);
     } catch {
       // A run killed mid-write can end in half a line; everything before it is still good.
     }
+  };
+  let rest = "";
+  for await (const chunk of file.readable.pipeThrough(new TextDecoderStream())) {
+    const lines = (rest + chunk).split("\n");
+    rest = lines.pop()!;
+    for (const line of lines) parse(line);
   }
+  parse(rest);
   return out;
 }

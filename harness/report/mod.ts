@@ -8,8 +8,12 @@
  * - `index.html`: the verdict of every checker, key figures (ops, msgs-per-op, latencies), every
  *   anomaly linked to the ops and messages behind it, the plots, and the list of diagram pages;
  * - `latency-raw.svg`, `latency-quantiles.svg`, `rate.svg`: the plots on their own;
- * - `report/messages-NNN.html`: the Lamport diagram of the message journal, in pages;
- * - `report/history-NNN.html`: the history as a table, every op an anchor (`#op-12`).
+ * - `report/messages-NNN.html`: the Lamport diagram of the message journal, in pages (at most
+ *   {@linkcode MAX_DIAGRAM_PAGES} of them; the index names the time ranges left out);
+ * - `report/history-NNN.html`: the history as a table, every op an anchor (`#op-12`), at most
+ *   {@linkcode MAX_HISTORY_PAGES} pages.
+ *
+ * Its size is bounded whatever the run's length, and nothing is written through a symlink.
  *
  * ```sh
  * deno task report store/broadcast/latest
@@ -29,36 +33,104 @@ import {
   type Links,
 } from "./html.ts";
 import {
+  type DiagramPlan,
   type LamportOptions,
   pageOfMessage,
   pageOfTime,
   planDiagram,
   renderPage,
 } from "./lamport.ts";
-import { loadRun, type RunData } from "./load.ts";
+import { loadRun, type OpSpan, type RunData } from "./load.ts";
 import { latencyPlot, latencyQuantilesPlot, ratePlot } from "./plots.ts";
+import { RunFolder } from "./safe_write.ts";
 
 export { findAnomalies } from "./anomalies.ts";
 export type { Anomaly } from "./anomalies.ts";
 export { loadRun } from "./load.ts";
+export { UnsafeReportPathError } from "./safe_write.ts";
 
-/** Options of {@linkcode writeReport}: the diagram's paging. */
-export type ReportOptions = LamportOptions;
+/** Options of {@linkcode writeReport}: the diagram's paging, and how many pages are drawn. */
+export interface ReportOptions extends LamportOptions {
+  /** Diagram pages drawn at most (default {@linkcode MAX_DIAGRAM_PAGES}). */
+  maxDiagramPages?: number;
+  /** History pages written at most (default {@linkcode MAX_HISTORY_PAGES}). */
+  maxHistoryPages?: number;
+}
 
 /** What {@linkcode writeReport} wrote. */
 export interface ReportInfo {
   /** Path of the run's `index.html`. */
   index: string;
+  /** Diagram pages drawn. */
   diagramPages: number;
+  /** Diagram pages the run would have had without the cap; those left out are named on the
+   * index page. */
+  diagramPagesInRun: number;
+  /** History pages written, and how many the run has. */
   historyPages: number;
+  historyPagesInRun: number;
   anomalies: number;
 }
 
 /** The folder, inside a run folder, that holds the paged files. */
 export const REPORT_SUBDIR = "report";
 
-/** Writes the report of the run in `runDir` (a `store/<workload>/<time>/` folder). It reads only
- * that folder and writes only into it; a report written before is replaced.
+/** Diagram pages drawn at most. A page holds at most 900 events and weighs up to about a
+ * megabyte, so a report stays within tens of megabytes however long the run: a run of 1.77 M
+ * messages once made 8.2 GB of pages. Past the cap, the first and last pages, the pages of
+ * anomalies, partitions and node problems, and evenly spaced pages between them are drawn. */
+export const MAX_DIAGRAM_PAGES = 40;
+
+/** History table pages written at most: each holds 5,000 ops and weighs about 1.6 MB. Past the
+ * cap, the first and last pages, those of anomalies' ops and evenly spaced ones are written; every
+ * op is in `history.txt` and `history.jsonl` either way. */
+export const MAX_HISTORY_PAGES = 20;
+
+/** Points of the raw latency plot at most: one SVG point per op costs about 65 bytes, and the
+ * plot is drawn twice (its own file and inline in the index). */
+export const MAX_RAW_PLOT_POINTS = 20_000;
+
+/** At most `max` spans, in order: every span that is not `ok` (while they fit), then evenly
+ * spaced `ok` ones in the room left.
+ *
+ * @example
+ * ```ts ignore
+ * thinSpans(run.spans, 20_000).length; // at most 20,000
+ * ```
+ */
+export function thinSpans(spans: readonly OpSpan[], max: number): OpSpan[] {
+  if (spans.length <= max) return [...spans];
+  const keep = new Uint8Array(spans.length);
+  let kept = 0;
+  spans.forEach((s, i) => {
+    if (s.type !== "ok" && kept < max) {
+      keep[i] = 1;
+      kept++;
+    }
+  });
+  const ok = spans.length - spans.filter((s) => s.type !== "ok").length;
+  const room = max - kept;
+  if (room > 0 && ok > 0) {
+    const every = ok / room;
+    let next = 0, seen = 0;
+    spans.forEach((s, i) => {
+      if (s.type !== "ok") return;
+      if (seen >= next && kept < max) {
+        keep[i] = 1;
+        kept++;
+        next += every;
+      }
+      seen++;
+    });
+  }
+  return spans.filter((_, i) => keep[i] === 1);
+}
+
+/** Writes the report of the run in `runDir` (a `store/<workload>/<time>/` folder, or a symlink to
+ * one such as `store/latest`). It reads only that folder and writes only into it, never through
+ * a symlink (a run folder holding one where a report file goes is refused, naming it); a report
+ * written before is replaced. At most {@linkcode MAX_DIAGRAM_PAGES} diagram pages are drawn, one
+ * at a time.
  *
  * @example
  * ```ts ignore
@@ -71,21 +143,19 @@ export async function writeReport(
   options: ReportOptions = {},
 ): Promise<ReportInfo> {
   const dir = runDir.replace(/\/+$/, "");
+  const folder = await RunFolder.open(dir);
   const run = await loadRun(dir);
   const plan = planDiagram(run, options);
   const anomalies = findAnomalies(run.results);
-  const links = makeLinks(run, plan);
 
   // Pages of an earlier report go (there may have been more of them); nothing else is touched.
-  const sub = `${dir}/${REPORT_SUBDIR}`;
-  await Deno.mkdir(sub, { recursive: true });
-  for await (const e of Deno.readDir(sub)) {
+  await folder.mkdir(REPORT_SUBDIR);
+  for await (const e of Deno.readDir(`${folder.real}/${REPORT_SUBDIR}`)) {
     if (e.isFile && /^(messages|history)-\d{3,}\.html$/.test(e.name)) {
-      await Deno.remove(`${sub}/${e.name}`);
+      await folder.remove(`${REPORT_SUBDIR}/${e.name}`);
     }
   }
 
-  // Diagram pages first: the index lists what each one holds.
   const marks = new Map<number, { numbers: number[]; href: string }>();
   anomalies.forEach((a, k) => {
     for (const idx of a.ops) {
@@ -97,74 +167,212 @@ export async function writeReport(
       marks.set(span.invoke.index, mark);
     }
   });
-  const rendered = plan.pages.map((_, i) => renderPage(run, plan, i, marks));
-  const pages = plan.pages.map((p, i) => {
+  const drawn = choosePages(run, plan, marks, options.maxDiagramPages ?? MAX_DIAGRAM_PAGES);
+  // History pages keep their numbers (an op's page is its index / HISTORY_PAGE_OPS); past the
+  // cap, those of the anomalies' ops come first.
+  const historyPages = Math.max(1, Math.ceil(run.history.length / HISTORY_PAGE_OPS));
+  const historyDrawn = pickPages(
+    historyPages,
+    [...marks.keys()].map((i) => Math.floor(i / HISTORY_PAGE_OPS)),
+    options.maxHistoryPages ?? MAX_HISTORY_PAGES,
+  );
+  const links = makeLinks(run, plan, drawn, new Set(historyDrawn));
+
+  // Diagram pages: each page's strip shows every drawn page's counts, so the counts come first,
+  // then each page is drawn again and written at once: one page's SVG in memory at a time.
+  const pages = drawn.map((planIndex) => {
+    const p = plan.pages[planIndex];
     const t0 = p.to > p.from ? plan.times[p.from] : p.startMs;
     const t1 = p.to > p.from ? plan.times[p.to - 1] : p.endMs;
     return {
       caption: p.caption,
-      counts: rendered[i].counts,
+      counts: renderPage(run, plan, planIndex, marks).counts,
       partition: run.partitions.some((q) => q.startMs <= t1 && q.endMs >= t0),
       startMs: t0,
       endMs: t1,
     };
   });
-  for (let i = 0; i < rendered.length; i++) {
-    await Deno.writeTextFile(
-      `${sub}/${diagramFile(i)}`,
-      diagramPage(run, links, pages, i, rendered[i], plan.initCount),
+  for (let i = 0; i < drawn.length; i++) {
+    const rendered = renderPage(run, plan, drawn[i], marks);
+    await folder.write(
+      `${REPORT_SUBDIR}/${diagramFile(i)}`,
+      diagramPage(run, links, pages, i, rendered, plan.initCount),
     );
   }
 
-  const historyPages = Math.max(1, Math.ceil(run.history.length / HISTORY_PAGE_OPS));
-  for (let i = 0; i < historyPages; i++) {
-    await Deno.writeTextFile(`${sub}/${historyFile(i)}`, historyPage(run, links, i, marks));
+  for (const i of historyDrawn) {
+    await folder.write(
+      `${REPORT_SUBDIR}/${historyFile(i)}`,
+      historyPage(run, links, i, marks, historyDrawn),
+    );
   }
 
+  const raw = thinSpans(run.spans, MAX_RAW_PLOT_POINTS);
   const plots = [
-    { file: "latency-raw.svg", svg: latencyPlot(run, { opHref: links.historyOp }) },
+    {
+      file: "latency-raw.svg",
+      svg: latencyPlot({ ...run, spans: raw }, { opHref: links.historyOp }),
+      note: raw.length < run.spans.length
+        ? `${raw.length} of ${run.spans.length} ops plotted: every op that did not succeed, ` +
+          `and evenly spaced ok ones`
+        : undefined,
+    },
     { file: "latency-quantiles.svg", svg: latencyQuantilesPlot(run) },
     { file: "rate.svg", svg: ratePlot(run) },
   ];
-  for (const p of plots) await Deno.writeTextFile(`${dir}/${p.file}`, p.svg);
+  for (const p of plots) await folder.write(p.file, p.svg);
 
   const html = indexPage({
     run,
     links,
     anomalies,
     pages,
-    historyPages,
+    historyPages: historyDrawn,
     plots,
     messagesByClient: messagesByClient(run.journal),
-    pageOfTime: (t) => pageOfTime(plan, t),
+    pageOfTime: (t) => nearestDrawn(drawn, pageOfTime(plan, t)),
+    diagramNote: omittedNote(plan, drawn),
   });
   // The index is written last and atomically: its presence means the report is complete.
-  await Deno.writeTextFile(`${dir}/index.html.tmp`, html);
-  await Deno.rename(`${dir}/index.html.tmp`, `${dir}/index.html`);
+  await folder.write("index.html", html);
   return {
     index: `${dir}/index.html`,
-    diagramPages: plan.pages.length,
-    historyPages,
+    diagramPages: drawn.length,
+    diagramPagesInRun: plan.pages.length,
+    historyPages: historyDrawn.length,
+    historyPagesInRun: historyPages,
     anomalies: anomalies.length,
   };
 }
 
-function makeLinks(run: RunData, plan: ReturnType<typeof planDiagram>): Links {
+/** The plan pages to draw, in time order: all of them up to `max`; past it, the first and last
+ * two, then the pages of anomalies, partition starts and ends and node problems (in that order
+ * while room is left), then evenly spaced pages to fill the cap.
+ *
+ * @example
+ * ```ts ignore
+ * choosePages(run, plan, marks, 40).length; // at most 40
+ * ```
+ */
+export function choosePages(
+  run: RunData,
+  plan: DiagramPlan,
+  marks: ReadonlyMap<number, unknown>,
+  max: number,
+): number[] {
+  const wanted: number[] = [];
+  for (const invokeIndex of marks.keys()) {
+    const span = run.spanOf[invokeIndex];
+    if (span) wanted.push(pageOfTime(plan, span.startMs));
+  }
+  for (const q of run.partitions) {
+    wanted.push(pageOfTime(plan, q.startMs), pageOfTime(plan, q.endMs));
+  }
+  for (const problem of run.problems) {
+    if (problem.atMs !== undefined) wanted.push(pageOfTime(plan, problem.atMs));
+  }
+  return pickPages(plan.pages.length, wanted, max);
+}
+
+/** Picks at most `max` of `total` pages, in order: all when they fit; else the first and last
+ * two, then `wanted` (in its order, while room is left), then evenly spaced pages to fill the cap,
+ * so a reader still sees how the run went between them.
+ *
+ * @example
+ * ```ts
+ * import { pickPages } from "./mod.ts";
+ * pickPages(100, [50], 6); // [0, 1, 50, 51, 98, 99]
+ * ```
+ */
+export function pickPages(total: number, wanted: Iterable<number>, max: number): number[] {
+  const cap = Math.max(1, Math.floor(max));
+  if (total <= cap) return Array.from({ length: total }, (_, i) => i);
+  const chosen = new Set<number>();
+  const take = (page: number) => {
+    if (chosen.size < cap && Number.isInteger(page) && page >= 0 && page < total) {
+      chosen.add(page);
+    }
+  };
+  for (const p of [0, total - 1, 1, total - 2]) take(p);
+  for (const p of wanted) take(p);
+  const room = cap - chosen.size;
+  for (let k = 1; k <= room && chosen.size < cap; k++) {
+    let p = Math.round((k * (total - 1)) / (room + 1));
+    while (chosen.has(p) && p < total - 1) p++;
+    take(p);
+  }
+  for (let p = 0; chosen.size < cap && p < total; p++) take(p);
+  return [...chosen].sort((a, b) => a - b);
+}
+
+/** The position among the drawn pages of the drawn page at or before plan page `page`. */
+function nearestDrawn(drawn: readonly number[], page: number): number {
+  let lo = 0, hi = drawn.length - 1, best = 0;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (drawn[mid] <= page) {
+      best = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return best;
+}
+
+/** The index page's sentence on the pages left out, or undefined when every page is drawn. */
+function omittedNote(plan: DiagramPlan, drawn: readonly number[]): string | undefined {
+  const total = plan.pages.length;
+  if (drawn.length >= total) return undefined;
+  // Runs of consecutive left-out pages, as time ranges.
+  const gaps: string[] = [];
+  let prev = -1;
+  for (const p of [...drawn, total]) {
+    if (p > prev + 1) {
+      const a = plan.pages[prev + 1], b = plan.pages[p - 1];
+      gaps.push(`${fmtS(a.startMs)}–${fmtS(b.endMs)}`);
+    }
+    prev = p;
+  }
+  const shown = gaps.slice(0, 12).join(", ") +
+    (gaps.length > 12 ? `, and ${gaps.length - 12} more` : "");
+  return `The diagram of this run has ${total} pages; ${drawn.length} are drawn (the first and last, ` +
+    `those with anomalies, partitions and node problems, and evenly spaced ones between) and ` +
+    `${total - drawn.length} are left out, covering ${shown}. Every message is in messages.jsonl.`;
+}
+
+function fmtS(ms: number): string {
+  return `${(ms / 1000).toFixed(3)} s`;
+}
+
+function makeLinks(
+  run: RunData,
+  plan: DiagramPlan,
+  drawn: readonly number[],
+  historyDrawn: ReadonlySet<number>,
+): Links {
+  // An op on a history page that was not written is found in history.txt (one op a line).
   const historyPageOf = (i: number) => Math.floor(i / HISTORY_PAGE_OPS);
+  const historyHref = (page: number, anchor: string) =>
+    historyDrawn.has(page) ? `${REPORT_SUBDIR}/${historyFile(page)}${anchor}` : "history.txt";
+  const position = new Map(drawn.map((p, i) => [p, i]));
+  // A link into a page that was not drawn leads to the index's list of drawn pages instead.
+  const pageHref = (planPage: number, anchor: string) => {
+    const i = position.get(planPage);
+    return i === undefined ? "index.html#diagram" : `${REPORT_SUBDIR}/${diagramFile(i)}#${anchor}`;
+  };
   return {
-    historyOp: (i) => `${REPORT_SUBDIR}/${historyFile(historyPageOf(i))}#op-${i}`,
+    historyOp: (i) => historyHref(historyPageOf(i), `#op-${i}`),
     diagramOp: (i) => {
       const span = run.spanOf[i];
       const op = run.history[i];
       const t = span ? span.startMs : op ? op.time / 1e6 : 0;
-      return `${REPORT_SUBDIR}/${diagramFile(pageOfTime(plan, t))}#op-${i}`;
+      return pageHref(pageOfTime(plan, t), `op-${i}`);
     },
     diagramMessage: (id) => {
       const page = pageOfMessage(plan, id);
-      return page < 0 ? undefined : `${REPORT_SUBDIR}/${diagramFile(page)}#m-${id}`;
+      return page < 0 || !position.has(page) ? undefined : pageHref(page, `m-${id}`);
     },
     diagramPage: (i) => `${REPORT_SUBDIR}/${diagramFile(i)}`,
-    historyPage: (i) => `${REPORT_SUBDIR}/${historyFile(i)}`,
+    historyPage: (i) => historyHref(i, ""),
   };
 }
 

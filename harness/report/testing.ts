@@ -193,3 +193,122 @@ export async function storedRun(
   });
   return dir;
 }
+
+/** Writes a large synthetic run into `dir` (for tests of the report's bounds): `ops` echo-like
+ * client ops through five nodes, gossip between the nodes until the journal holds `messages`
+ * messages, over 100 s, with a partition from 40 s to 50 s. Files are written a chunk at a time.
+ *
+ * @example
+ * ```ts ignore
+ * await writeSyntheticRun(dir, { messages: 300_000, ops: 20_000 });
+ * ```
+ */
+export async function writeSyntheticRun(
+  dir: string,
+  size: { messages: number; ops: number },
+): Promise<{ partitionStartMs: number }> {
+  const durationMs = 100_000;
+  const partitionStartMs = 40_000, partitionEndMs = 50_000;
+  const nodes = ["n0", "n1", "n2", "n3", "n4"];
+  const grudge = { n0: ["n1", "n2", "n3", "n4"], n1: ["n0"], n2: ["n0"], n3: ["n0"], n4: ["n0"] };
+  const history: Op[] = [];
+  const journal: JournalEntry[] = [];
+  const opGapMs = durationMs / size.ops;
+  const gossipPerOp = Math.max(0, Math.floor(size.messages / size.ops) - 2);
+  let partitioned = false, healed = false;
+  for (let k = 0; k < size.ops; k++) {
+    const t = k * opGapMs;
+    if (!partitioned && t >= partitionStartMs) {
+      partitioned = true;
+      history.push({
+        index: history.length,
+        type: "info",
+        process: "nemesis",
+        f: "start-partition",
+        value: ["isolated", grudge],
+        time: ms(t),
+      });
+    }
+    if (partitioned && !healed && t >= partitionEndMs) {
+      healed = true;
+      history.push({
+        index: history.length,
+        type: "info",
+        process: "nemesis",
+        f: "stop-partition",
+        value: "network-healed",
+        time: ms(t),
+      });
+    }
+    const process = k % 10, client = `c${process + 1}`, node = nodes[k % 5];
+    history.push({
+      index: history.length,
+      type: "invoke",
+      process,
+      f: "echo",
+      value: k,
+      node,
+      client,
+      time: ms(t),
+    });
+    journal.push({
+      id: journal.length,
+      src: client,
+      dest: node,
+      body: { type: "echo", echo: k, msg_id: k },
+      sentMs: t,
+      recvMs: t + 0.1,
+    });
+    for (let g = 0; g < gossipPerOp; g++) {
+      const dest = nodes[(k + g + 1) % 5];
+      const sentMs = t + 0.1 + g * 0.01;
+      const cut = t >= partitionStartMs && t < partitionEndMs && (dest === "n0" || node === "n0");
+      journal.push({
+        id: journal.length,
+        src: node,
+        dest,
+        body: { type: "gossip", values: [k, g] },
+        sentMs,
+        ...(cut ? { dropped: "partition" as const } : { recvMs: sentMs + 0.2 }),
+      });
+    }
+    journal.push({
+      id: journal.length,
+      src: node,
+      dest: client,
+      body: { type: "echo_ok", echo: k, in_reply_to: k },
+      sentMs: t + 0.4,
+      recvMs: t + 0.5,
+    });
+    history.push({
+      index: history.length,
+      type: "ok",
+      process,
+      f: "echo",
+      value: k,
+      node,
+      client,
+      time: ms(t + 0.5),
+    });
+  }
+  const writeLines = async (path: string, xs: readonly unknown[]) => {
+    const file = await Deno.open(path, { write: true, create: true, truncate: true });
+    const enc = new TextEncoder();
+    for (let i = 0; i < xs.length; i += 10_000) {
+      const chunk = xs.slice(i, i + 10_000).map((x) => JSON.stringify(x) + "\n").join("");
+      const bytes = enc.encode(chunk);
+      let written = 0;
+      while (written < bytes.length) written += await file.write(bytes.subarray(written));
+    }
+    file.close();
+  };
+  await writeLines(`${dir}/history.jsonl`, history);
+  await writeLines(`${dir}/messages.jsonl`, journal);
+  const results: CheckResult = {
+    "valid?": true,
+    stats: { "valid?": true, count: size.ops },
+    nodes: { "valid?": true, problems: [] },
+  };
+  await Deno.writeTextFile(`${dir}/results.json`, JSON.stringify(results, null, 2) + "\n");
+  return { partitionStartMs };
+}

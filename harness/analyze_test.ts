@@ -1,0 +1,140 @@
+import assert from "node:assert/strict";
+import { AnalyzeError, analyzeMain, analyzeRun } from "./analyze.ts";
+import { storedRun } from "./report/testing.ts";
+
+/** Runs `analyzeMain` with console output captured. */
+async function runMain(argv: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
+  const err: string[] = [];
+  const out: string[] = [];
+  const { error, log } = console;
+  console.error = (...xs: unknown[]) => err.push(xs.join(" "));
+  console.log = (...xs: unknown[]) => out.push(xs.join(" "));
+  try {
+    const code = await analyzeMain(argv);
+    return { code, stderr: err.join("\n"), stdout: out.join("\n") };
+  } finally {
+    console.error = error;
+    console.log = log;
+  }
+}
+
+const TXN_ARGS = "-w txn-rw-register --node-count 2 --concurrency 2n --time-limit 5 --rate 200 " +
+  "--consistency-models read-committed --availability total --nemesis partition " +
+  "--nemesis-interval 1";
+
+Deno.test("analyze: a stored valid run gets the same verdict and results, in a new file", async () => {
+  const store = await Deno.makeTempDir({ prefix: "glomers-analyze-" });
+  try {
+    const dir = await storedRun(
+      store,
+      "challenges/broadcast.ts",
+      "-w broadcast --node-count 3 --time-limit 5 --rate 20",
+      4,
+    );
+    const stored = await Deno.readTextFile(`${dir}/results.json`);
+    const { code, stdout } = await runMain(["-t", `${store}/latest`]);
+    assert.equal(code, 0);
+    assert.match(stdout, /Everything looks good! ヽ\(‘ー`\)ノ$/);
+    assert.match(stdout, /✓ net +msgs-per-op/);
+    assert.equal(await Deno.readTextFile(`${dir}/results.json`), stored, "results.json untouched");
+    const files = [...Deno.readDirSync(dir)].map((e) => e.name)
+      .filter((n) => /^results-analyze-\d{8}T\d{6}\.\d{3}\.json$/.test(n));
+    assert.equal(files.length, 1);
+    // Every checker, the net figures recomputed from messages.jsonl included, agrees.
+    assert.deepEqual(
+      JSON.parse(await Deno.readTextFile(`${dir}/${files[0]}`)),
+      JSON.parse(stored),
+    );
+
+    // A second analysis in the same millisecond never overwrites the first.
+    const now = new Date();
+    const a = await analyzeRun(dir, {}, now);
+    const b = await analyzeRun(dir, {}, now);
+    assert.notEqual(a.resultsFile, b.resultsFile);
+    assert.match(b.resultsFile, /-1\.json$/);
+  } finally {
+    await Deno.remove(store, { recursive: true });
+  }
+});
+
+Deno.test("analyze: a txn run valid under read-committed is invalid under serializable (G2-item)", async () => {
+  const store = await Deno.makeTempDir({ prefix: "glomers-analyze-" });
+  try {
+    const dir = await storedRun(store, "challenges/txn.ts", TXN_ARGS, 3);
+    const stored = JSON.parse(await Deno.readTextFile(`${dir}/results.json`));
+    assert.equal(stored["valid?"], true, "the run itself passes read-committed");
+    const same = await analyzeRun(dir);
+    assert.equal(same.code, 0);
+    const stronger = await runMain([dir, "--consistency-models", "serializable"]);
+    assert.equal(stronger.code, 1);
+    assert.match(stronger.stdout, /\[workload G2-item\]/);
+    assert.match(stronger.stdout, /Analysis invalid! \(ﾉಥ益ಥ）ﾉ ┻━┻$/);
+    const file = /Results: (\S+results-analyze-\S+\.json)/.exec(stronger.stdout)![1];
+    const results = JSON.parse(await Deno.readTextFile(file));
+    assert.equal(results["valid?"], false);
+    assert.equal(results.workload["valid?"], false);
+    assert.equal(JSON.parse(await Deno.readTextFile(`${dir}/results.json`))["valid?"], true);
+  } finally {
+    await Deno.remove(store, { recursive: true });
+  }
+});
+
+Deno.test("analyze: a missing or corrupt run folder is one sentence and exit 254", async () => {
+  const store = await Deno.makeTempDir({ prefix: "glomers-analyze-" });
+  try {
+    const missing = await runMain(["--store", store]);
+    assert.equal(missing.code, 254);
+    assert.equal(missing.stderr, `There is no run folder at "${store}/latest"`);
+
+    const dir = await storedRun(
+      store,
+      "challenges/echo.ts",
+      "-w echo --node-count 1 --time-limit 2",
+      1,
+    );
+    const real = await Deno.realPath(dir);
+    const history = await Deno.readTextFile(`${dir}/history.jsonl`);
+    const test = await Deno.readTextFile(`${dir}/test.json`);
+    const cases: [string, () => Promise<void>, string][] = [
+      [
+        "a history line that is not JSON",
+        () => Deno.writeTextFile(`${dir}/history.jsonl`, history + '{"type": \n'),
+        `Line ${history.split("\n").length} of "${real}/history.jsonl" is not a JSON object`,
+      ],
+      [
+        "no history",
+        () => Deno.remove(`${dir}/history.jsonl`),
+        `The run folder "${real}" has no history.jsonl, so there is nothing to check`,
+      ],
+      [
+        "a test.json that is not JSON",
+        () => Deno.writeTextFile(`${dir}/test.json`, "{"),
+        `The test.json of "${real}" is not valid JSON`,
+      ],
+      [
+        "a test.json without options",
+        () => Deno.writeTextFile(`${dir}/test.json`, `{"opts": {"workload": "nope"}}`),
+        `The test.json of "${real}" does not describe a run: "opts.workload" is an unknown workload`,
+      ],
+      [
+        "no test.json",
+        () => Deno.remove(`${dir}/test.json`),
+        `The run folder "${real}" has no test.json, so its options are unknown`,
+      ],
+    ];
+    for (const [name, spoil, message] of cases) {
+      await Deno.writeTextFile(`${dir}/history.jsonl`, history);
+      await Deno.writeTextFile(`${dir}/test.json`, test);
+      await spoil();
+      const r = await runMain(["-t", dir]);
+      assert.equal(r.code, 254, name);
+      assert.equal(r.stderr, message, name);
+      await assert.rejects(() => analyzeRun(dir), AnalyzeError, name);
+    }
+    const bad = await runMain(["-t", dir, "--availability", "0x1"]);
+    assert.equal(bad.code, 254);
+    assert.match(bad.stderr, /^--availability must be "total" or a number from 0 to 1, not "0x1"/);
+  } finally {
+    await Deno.remove(store, { recursive: true });
+  }
+});
