@@ -19,6 +19,9 @@ export interface WireMessage {
 /** Something that can receive messages: a node, a client connection or a service. */
 export interface Endpoint {
   deliver(msg: WireMessage): void;
+  /** Whether the endpoint takes this message now. A killed node does not: the message is lost,
+   * journaled as sent and never received, as a message left in a dead node's queue. */
+  accepts?(msg: JournalEntry): boolean;
 }
 
 /** One journal record per message: when it was sent and, if it arrived, when. Times are
@@ -31,7 +34,7 @@ export interface JournalEntry {
   sentMs: number;
   recvMs?: number;
   /** Why the message never arrived. */
-  dropped?: "partition" | "unregistered";
+  dropped?: "partition" | "unregistered" | "dead";
 }
 
 /** `send-count`, `recv-count`, `msg-count` (and `msgs-per-op` for `all` and `servers`), keyed as
@@ -219,6 +222,10 @@ export class Network {
     const endpoint = this.#endpoints.get(entry.dest);
     if (!endpoint) {
       entry.dropped = "unregistered";
+      return;
+    }
+    if (endpoint.accepts && !endpoint.accepts(entry)) {
+      entry.dropped = "dead";
       return;
     }
     entry.recvMs = this.elapsedMs();
