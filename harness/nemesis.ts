@@ -220,10 +220,12 @@ export function startNemesis(ctx: NemesisContext): RunningNemesis {
   const { opts, network, clock, backend, record } = ctx;
   const faults = new Set(opts.nemesis);
   const kill = faults.has("kill"), pause = faults.has("pause");
-  for (const [on, method] of [[kill, "kill"], [kill, "restart"], [pause, "pause"], [
-    pause,
-    "resume",
-  ]] as const) {
+  for (
+    const [on, method] of [[kill, "kill"], [kill, "restart"], [pause, "pause"], [
+      pause,
+      "resume",
+    ]] as const
+  ) {
     if (on && typeof backend[method] !== "function") {
       throw new Error(`This node backend cannot ${method} nodes, so --nemesis cannot use it`);
     }
@@ -407,4 +409,195 @@ export function startNemesis(ctx: NemesisContext): RunningNemesis {
       if (failure !== undefined) throw failure;
     },
   };
+}
+
+/** A period in which one node was dead (`kill`) or frozen (`pause`), from the completion of the
+ * nemesis op that began it to the completion of the one that ended it. */
+export interface FaultSpan {
+  kind: "kill" | "pause";
+  node: string;
+  startMs: number;
+  endMs: number;
+  /** True when nothing ended it before the run did. */
+  ongoing: boolean;
+}
+
+/** The dead and paused periods of every node in a history, in order of start.
+ *
+ * @example
+ * ```ts
+ * import { faultSpansOf } from "./nemesis.ts";
+ * const spans = faultSpansOf([
+ *   { index: 0, time: 1e9, type: "info", process: "nemesis", f: "kill", value: { n1: "killed" } },
+ *   { index: 1, time: 4e9, type: "info", process: "nemesis", f: "start",
+ *     value: { n0: "already-running", n1: "started" } },
+ * ], 10_000);
+ * spans; // [{ kind: "kill", node: "n1", startMs: 1000, endMs: 4000, ongoing: false }]
+ * ```
+ */
+export function faultSpansOf(history: readonly Op[], endMs: number): FaultSpan[] {
+  const spans: FaultSpan[] = [];
+  const open = new Map<string, FaultSpan>();
+  const key = (kind: string, node: string) => `${kind} ${node}`;
+  const begin = (kind: FaultSpan["kind"], node: string, atMs: number) => {
+    if (open.has(key(kind, node))) return;
+    const span: FaultSpan = { kind, node, startMs: atMs, endMs: atMs, ongoing: true };
+    open.set(key(kind, node), span);
+    spans.push(span);
+  };
+  const end = (kind: FaultSpan["kind"], node: string, atMs: number) => {
+    const span = open.get(key(kind, node));
+    if (!span) return;
+    span.endMs = atMs;
+    span.ongoing = false;
+    open.delete(key(kind, node));
+  };
+  for (const op of history) {
+    if (op.process !== "nemesis" || !isNodeResults(op.value)) continue;
+    const atMs = op.time / 1e6;
+    for (const [node, result] of Object.entries(op.value)) {
+      if (result === "killed") {
+        // A process killed while stopped is no longer paused: its pause ends with it.
+        end("pause", node, atMs);
+        begin("kill", node, atMs);
+      } else if (result === "started") end("kill", node, atMs);
+      else if (result === "paused") begin("pause", node, atMs);
+      else if (result === "resumed") end("pause", node, atMs);
+    }
+  }
+  for (const span of open.values()) span.endMs = Math.max(span.startMs, endMs);
+  return spans;
+}
+
+/** Merges the spans of one kind into the periods in which any node suffered it: what the
+ * latency and rate plots shade, as Jepsen's perf plots shade the time from a `kill` to the next
+ * `start`.
+ *
+ * @example
+ * ```ts
+ * import { faultPeriods } from "./nemesis.ts";
+ * faultPeriods([
+ *   { kind: "kill", node: "n0", startMs: 0, endMs: 10, ongoing: false },
+ *   { kind: "kill", node: "n1", startMs: 5, endMs: 20, ongoing: false },
+ * ], "kill"); // [{ startMs: 0, endMs: 20, nodes: ["n0", "n1"] }]
+ * ```
+ */
+export function faultPeriods(
+  spans: readonly FaultSpan[],
+  kind: FaultSpan["kind"],
+): { startMs: number; endMs: number; nodes: string[] }[] {
+  const sorted = spans.filter((s) => s.kind === kind).sort((a, b) => a.startMs - b.startMs);
+  const out: { startMs: number; endMs: number; nodes: string[] }[] = [];
+  for (const s of sorted) {
+    const last = out.at(-1);
+    if (last && s.startMs <= last.endMs) {
+      last.endMs = Math.max(last.endMs, s.endMs);
+      if (!last.nodes.includes(s.node)) last.nodes.push(s.node);
+    } else out.push({ startMs: s.startMs, endMs: s.endMs, nodes: [s.node] });
+  }
+  return out;
+}
+
+/** Colours of Jepsen's perf plots for each fault (`jepsen.nemesis.combined`'s `:perf`). */
+export const FAULT_COLORS = { partition: "#E9DCA0", kill: "#E9A4A0", pause: "#A0B1E9" } as const;
+
+/** The summary's lines about faults: what the nemesis injected (counts and nodes) and, when
+ * client ops failed, how many of those failures were timeouts of requests to a node while it was
+ * paused or dead. Empty when the run had no nemesis ops.
+ *
+ * @example
+ * ```ts ignore
+ * faultSummaryLines(outcome.history);
+ * // ["  - faults        2 partitions; 1 kill (n1); 1 pause (n0 x2)",
+ * //  "    The only errors were 3 timeouts of requests to n0 while it was paused."]
+ * ```
+ */
+export function faultSummaryLines(history: readonly Op[]): string[] {
+  const nemesisOps = history.filter((op) => op.process === "nemesis");
+  if (nemesisOps.length === 0) return [];
+  let endMs = 0;
+  for (const op of history) endMs = Math.max(endMs, op.time / 1e6);
+  const spans = faultSpansOf(history, endMs);
+  const partitions =
+    nemesisOps.filter((op) =>
+      op.f === "start-partition" && Array.isArray(op.value) && op.value[0] === "isolated"
+    ).length;
+  const parts: string[] = [];
+  if (partitions > 0) parts.push(plural(partitions, "partition"));
+  for (const kind of ["kill", "pause"] as const) {
+    const ofKind = spans.filter((s) => s.kind === kind);
+    if (ofKind.length === 0) continue;
+    const perNode = new Map<string, number>();
+    for (const s of ofKind) perNode.set(s.node, (perNode.get(s.node) ?? 0) + 1);
+    const nodes = [...perNode].sort(([a], [b]) => compareNodeIds(a, b))
+      .map(([n, k]) => k > 1 ? `${n} x${k}` : n).join(", ");
+    const ongoing = ofKind.filter((s) => s.ongoing).map((s) => s.node);
+    parts.push(
+      `${plural(ofKind.length, kind === "kill" ? "kill" : "pause")} (${nodes})` +
+        (ongoing.length
+          ? `, ${ongoing.join(", ")} still ${kind === "kill" ? "dead" : "paused"} at the end`
+          : ""),
+    );
+  }
+  const lines = [`  - faults        ${parts.join("; ") || "none took effect"}`];
+
+  // Which client errors the faults explain: timeouts of requests to a node while it was down.
+  const invokes = new Map<unknown, Op>();
+  let errors = 0;
+  const explained: Op[] = [];
+  const kinds = new Set<string>();
+  const downNodes = new Set<string>();
+  for (const op of history) {
+    if (op.process === "nemesis") continue;
+    if (op.type === "invoke") {
+      invokes.set(op.process, op);
+      continue;
+    }
+    const inv = invokes.get(op.process);
+    invokes.delete(op.process);
+    if (op.type === "ok") continue;
+    errors++;
+    const node = op.node ?? inv?.node;
+    if (!inv || !node || !isTimeout(op)) continue;
+    const fromMs = inv.time / 1e6, toMs = op.time / 1e6;
+    const down = spans.find((s) => s.node === node && s.startMs <= toMs && s.endMs >= fromMs);
+    if (!down) continue;
+    explained.push(op);
+    kinds.add(down.kind === "kill" ? "dead" : "paused");
+    downNodes.add(node);
+  }
+  if (explained.length > 0) {
+    const state = [...kinds].sort().reverse().join(" or ");
+    const nodes = [...downNodes].sort(compareNodeIds);
+    const whom = nodes.length === 1
+      ? `${nodes[0]} while it was`
+      : `${nodes.join(", ")} while they were`;
+    lines.push(
+      explained.length === errors
+        ? `    The only errors were ${plural(errors, "timeout")} of requests to ${whom} ${state}.`
+        : `    ${explained.length} of ${errors} errors were timeouts of requests to ${whom} ${state}; ` +
+          `the other ${errors - explained.length} happened while their node was up.`,
+    );
+  }
+  return lines;
+}
+
+/** Whether a completion failed because no reply came in time. */
+function isTimeout(op: Op): boolean {
+  if (op.error === "net-timeout") return true;
+  return typeof op.error === "string" && /No reply from "[^"]*" within \d+ ms/.test(op.error);
+}
+
+function isNodeResults(v: unknown): v is Record<string, string> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** Orders `n2` before `n10`. */
+function compareNodeIds(a: string, b: string): number {
+  const na = Number(a.slice(1)), nb = Number(b.slice(1));
+  return Number.isNaN(na) || Number.isNaN(nb) || a[0] !== b[0] ? a.localeCompare(b) : na - nb;
 }

@@ -371,7 +371,11 @@ async function initNodes(
     const died = new Promise<NodeProblem>((resolve) => dead.set(node, resolve));
     try {
       const reply = await Promise.race([
-        conns[i].rpc(node, { type: "init", node_id: node, node_ids: [...allNodes] }, INIT_TIMEOUT_MS),
+        conns[i].rpc(
+          node,
+          { type: "init", node_id: node, node_ids: [...allNodes] },
+          INIT_TIMEOUT_MS,
+        ),
         died.then((p) => {
           throw new TestAbort(describeProblem(p));
         }),
