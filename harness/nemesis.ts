@@ -526,14 +526,18 @@ export function faultSummaryLines(history: readonly Op[]): string[] {
   if (partitions > 0) parts.push(plural(partitions, "partition"));
   for (const kind of ["kill", "pause"] as const) {
     const ofKind = spans.filter((s) => s.kind === kind);
-    if (ofKind.length === 0) continue;
+    const effective = nemesisOps.filter((op) =>
+      op.f === kind && isNodeResults(op.value) &&
+      Object.values(op.value).includes(kind === "kill" ? "killed" : "paused")
+    ).length;
+    if (effective === 0) continue;
     const perNode = new Map<string, number>();
     for (const s of ofKind) perNode.set(s.node, (perNode.get(s.node) ?? 0) + 1);
     const nodes = [...perNode].sort(([a], [b]) => compareNodeIds(a, b))
       .map(([n, k]) => k > 1 ? `${n} x${k}` : n).join(", ");
-    const ongoing = ofKind.filter((s) => s.ongoing).map((s) => s.node);
+    const ongoing = ofKind.filter((s) => s.ongoing).map((s) => s.node).sort(compareNodeIds);
     parts.push(
-      `${plural(ofKind.length, kind === "kill" ? "kill" : "pause")} (${nodes})` +
+      `${plural(effective, `${kind} op`)} (${nodes})` +
         (ongoing.length
           ? `, ${ongoing.join(", ")} still ${kind === "kill" ? "dead" : "paused"} at the end`
           : ""),
