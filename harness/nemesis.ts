@@ -199,6 +199,14 @@ export interface RunningNemesis {
   readonly failure: unknown;
 }
 
+/** Thrown by {@linkcode startNemesis} when the node backend lacks a fault's methods. */
+export class NemesisUnsupported extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "NemesisUnsupported";
+  }
+}
+
 /** The most nodes a nemesis op's completion lists before it stops naming them; a bound on the
  * history size for large clusters. */
 const MAX_NAMED_NODES = 1000;
@@ -227,7 +235,10 @@ export function startNemesis(ctx: NemesisContext): RunningNemesis {
     ]] as const
   ) {
     if (on && typeof backend[method] !== "function") {
-      throw new Error(`This node backend cannot ${method} nodes, so --nemesis cannot use it`);
+      throw new NemesisUnsupported(
+        `--nemesis ${method === "kill" || method === "restart" ? "kill" : "pause"} needs a node ` +
+          `host that can ${method} nodes, and this one cannot`,
+      );
     }
   }
   // The partition stream draws from the nemesis stream itself, as before kill and pause
@@ -342,7 +353,10 @@ export function startNemesis(ctx: NemesisContext): RunningNemesis {
   /** Jepsen's `flip-flop`: alternates its two ops, starting with the first. */
   const flipFlop = (a: () => Promise<void>, b: () => Promise<void>) => {
     let on = false;
-    return () => (on = !on) ? a() : b();
+    return () => {
+      on = !on;
+      return on ? a() : b();
+    };
   };
 
   /** One staggered stream: the first op at once, each next one a uniform [0, 2·interval) after

@@ -7,6 +7,7 @@ import {
   faultSpansOf,
   faultSummaryLines,
   type NemesisOpFields,
+  NemesisUnsupported,
   nodesFor,
   startNemesis,
 } from "./nemesis.ts";
@@ -275,4 +276,31 @@ Deno.test("the summary lists the faults and says which errors were timeouts on a
   ].map((o, index) => ({ ...o, index }));
   assert.match(faultSummaryLines(mixed)[1], /1 of 2 errors were timeouts .* the other 1/);
   assert.deepEqual(faultSummaryLines(history.slice(5)), []);
+});
+
+Deno.test("a node host without kill or pause is a clear error, not a silent no-op", () => {
+  const clock = new VirtualClock();
+  const opts = options(["kill"]);
+  const bare: NodeBackend = {
+    problems: [],
+    start: () => Promise.resolve(),
+    stop: () => Promise.resolve(),
+  };
+  assert.throws(
+    () =>
+      startNemesis({
+        opts,
+        network: new Network(clock, createRng(1), opts),
+        clock,
+        rng: createRng(1),
+        backend: bare,
+        record: () => {},
+        initNode: () => Promise.resolve(),
+        startMs: 0,
+        limitMs: 5000,
+      }),
+    (e: Error) =>
+      e instanceof NemesisUnsupported &&
+      e.message === "--nemesis kill needs a node host that can kill nodes, and this one cannot",
+  );
 });

@@ -12,7 +12,12 @@ import { RpcError } from "../lib/errors.ts";
 import { checkAvailability, checkExceptions, checkStats } from "./checkers/core.ts";
 import { ClientConn, ClientIds } from "./client.ts";
 import type { HarnessClock } from "./clock.ts";
-import { startNemesis } from "./nemesis.ts";
+import {
+  type NemesisContext,
+  NemesisUnsupported,
+  type RunningNemesis,
+  startNemesis,
+} from "./nemesis.ts";
 import { Network } from "./network.ts";
 import type { NodeBackend, NodeProblem } from "./nodes/process.ts";
 import { createRng } from "./rng.ts";
@@ -225,23 +230,7 @@ export async function runTest(ctx: RunContext): Promise<TestOutcome> {
     const mainStart = clock.now();
     const limitMs = opts.timeLimitS * 1000;
     const nemesis = opts.nemesis.length > 0
-      ? startNemesis({
-        opts,
-        network,
-        clock,
-        rng: nemRng,
-        backend,
-        record,
-        // A restarted node is initialised as at start: a fresh client, the same ids.
-        initNode: (node) =>
-          initNodes([node], opts.nodes, network, clock, ids, backend).catch((err) => {
-            throw new TestAbort(
-              `Node "${node}" did not come back after the nemesis restarted it: ${describe(err)}`,
-            );
-          }),
-        startMs: mainStart,
-        limitMs,
-      })
+      ? launchNemesis(ctx, { network, rng: nemRng, record, ids, startMs: mainStart, limitMs })
       : undefined;
     const inflight = new Set<Promise<Op>>();
     if (opts.rate > 0) {
@@ -398,6 +387,34 @@ async function initNodes(
   }));
   backend.onProblem = previous;
   if (failures.length > 0) throw new TestAbort(failures.join("\n"));
+}
+
+/** Starts the nemesis of `--nemesis` beside the main phase. A node it restarts is initialised as
+ * at start (a fresh client, the same ids); one that does not come back ends the test, named. */
+function launchNemesis(
+  ctx: RunContext,
+  run: Pick<NemesisContext, "network" | "rng" | "record" | "startMs" | "limitMs"> & {
+    ids: ClientIds;
+  },
+): RunningNemesis {
+  const { opts, backend, clock } = ctx;
+  try {
+    return startNemesis({
+      ...run,
+      opts,
+      clock,
+      backend,
+      initNode: (node) =>
+        initNodes([node], opts.nodes, run.network, clock, run.ids, backend).catch((err) => {
+          throw new TestAbort(
+            `Node "${node}" did not come back after the nemesis restarted it: ${describe(err)}`,
+          );
+        }),
+    });
+  } catch (err) {
+    if (err instanceof NemesisUnsupported) throw new TestAbort(err.message);
+    throw err;
+  }
 }
 
 /** Maelstrom's `with-errors` (and, for unwrapped workloads, Jepsen's exception handling): turns

@@ -13,7 +13,7 @@ import { summarize } from "../harness/results.ts";
 import type { NodeFactory } from "../harness/nodes/sim.ts";
 import type { CheckResult, Op } from "../harness/types.ts";
 import { createNode as echoNode } from "../challenges/echo.ts";
-import { explain, simulate } from "./support.ts";
+import { cli, explain, simulate } from "./support.ts";
 
 const workload = (r: CheckResult) => r.workload as CheckResult;
 const nemesisOps = (history: readonly Op[]) => history.filter((op) => op.process === "nemesis");
@@ -131,20 +131,17 @@ Deno.test("final phase: heal, resume all, start all, then the 10 s recovery wait
   assert.deepEqual(faultSpansOf(run.history, healedAt / 1e6).filter((s) => s.ongoing), []);
 });
 
-Deno.test("a node that does not come back from a restart ends the test with an error naming it", async () => {
-  let lives = 0;
-  // The first life answers init; every later one is silent.
-  const factory: NodeFactory = (options, args) => {
-    const node = echoNode(options);
-    if (lives++ === 0) return node;
-    return { run: () => new Promise<void>(() => {}), close: () => node.close(), ...{ args } };
-  };
-  await assert.rejects(
-    simulate(
-      factory,
-      "-w echo --node-count 1 --time-limit 30 --nemesis kill --nemesis-interval 2",
-      2,
-    ),
-    /Node "n0" did not come back after the nemesis restarted it: .*did not answer init within 10000 ms/s,
+Deno.test("a node that does not come back from a restart ends the test: exit 255, the node named", async () => {
+  const run = await cli([
+    ..."-w echo --node-count 1 --time-limit 30 --nemesis kill --nemesis-interval 2 --seed 2"
+      .split(" "),
+    "--bin",
+    "tests/fixtures/silent_after_restart.ts",
+  ]);
+  assert.equal(run.code, 255, run.stdout + run.stderr);
+  assert.match(
+    run.stderr,
+    /The test could not run: Node "n0" did not come back after the nemesis restarted it: .*Node "n0" did not answer init within 10000 ms/s,
   );
+  assert.equal(run.results, undefined);
 });
