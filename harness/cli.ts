@@ -16,7 +16,7 @@
 import { parseArgs } from "node:util";
 import { analyzeMain } from "./analyze.ts";
 import { type HarnessClock, RealClock, VirtualClock } from "./clock.ts";
-import { describeGrudge } from "./nemesis.ts";
+import { describeGrudge, parseFaults } from "./nemesis.ts";
 import {
   killAllChildren,
   type NodeBackend,
@@ -93,7 +93,7 @@ Options (Maelstrom's defaults):
       --rate R                client operations per second, all threads together (default 5)
       --latency MS            mean node-to-node latency (default 0)
       --latency-dist D        constant, uniform or exponential (default constant)
-      --nemesis F             faults: partition (default none)
+      --nemesis F             faults, comma-separated: partition, kill, pause (default none)
       --nemesis-interval S    mean seconds between nemesis operations (default 10)
       --topology T            broadcast: ${TOPOLOGIES.join(", ")} (default grid)
       --availability A        "total" or a fraction 0..1 of operations that must succeed
@@ -235,11 +235,11 @@ export function parseTestArgs(argv: string[]): CliTest {
       `--latency-dist ${latencyDist} needs a --latency above 0 (Maelstrom crashes or hangs here)`,
     );
   }
-  const nemesis = v.nemesis === undefined ? [] : v.nemesis.split(/\s*,\s*/).filter(Boolean);
-  for (const f of nemesis) {
-    if (f !== "partition") {
-      throw new UsageError(`Unknown nemesis "${f}": the only fault is "partition"`);
-    }
+  let nemesis: string[];
+  try {
+    nemesis = parseFaults(v.nemesis);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
   }
   const nemesisIntervalS = decimal("--nemesis-interval", v["nemesis-interval"]!);
   if (!(nemesisIntervalS > 0)) {

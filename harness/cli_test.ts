@@ -42,6 +42,15 @@ Deno.test("node count, 2n concurrency, availability, models and node args", () =
   assert.equal(parseTestArgs(["--bin", "x", "--availability", "0.99"]).opts.availability, 0.99);
 });
 
+Deno.test("--nemesis takes any comma-separated mix of partition, kill and pause", () => {
+  const faults = (v: string) => parseTestArgs(["--bin", "x", "--nemesis", v]).opts.nemesis;
+  assert.deepEqual(faults("kill"), ["kill"]);
+  assert.deepEqual(faults("pause,partition"), ["pause", "partition"]);
+  assert.deepEqual(faults("partition, kill,pause"), ["partition", "kill", "pause"]);
+  assert.deepEqual(faults("kill,kill"), ["kill"]);
+  assert.deepEqual(parseTestArgs(["--bin", "x"]).opts.nemesis, []);
+});
+
 Deno.test("bad values are clear errors, never ignored", () => {
   const bad: [string, RegExp][] = [
     ["-w echo", /Expected a --bin PATH_TO_BINARY/],
@@ -53,7 +62,8 @@ Deno.test("bad values are clear errors, never ignored", () => {
     ["--bin x --latency 1.5", /--latency must be a whole number/],
     ["--bin x --latency-dist normal", /--latency-dist must be one of/],
     ["--bin x --latency-dist uniform", /needs a --latency above 0/],
-    ["--bin x --nemesis kill", /Unknown nemesis "kill"/],
+    ["--bin x --nemesis crash", /Unknown nemesis "crash": expected a comma-separated mix of/],
+    ["--bin x --nemesis partition,frob", /Unknown nemesis "frob"/],
     ["--bin x --nemesis-interval 0", /--nemesis-interval must be a positive number/],
     ["--bin x --topology ring", /Unknown topology "ring"/],
     ["--bin x --availability most", /--availability must be "total" or a number from 0 to 1/],

@@ -33,7 +33,7 @@ export interface Endpoint {
   deliver(msg: WireMessage): void;
   /** Whether the endpoint can take `msg` now; `"up"` when absent. Node backends use it for nodes
    * that crashed or were killed. */
-  state?(msg: WireMessage): EndpointState;
+  state?(msg: JournalEntry): EndpointState;
 }
 
 /** One journal record per message: when it was sent and, if it arrived, when. Times are

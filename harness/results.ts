@@ -6,6 +6,7 @@
  * @module
  */
 import type { JournalEntry } from "./network.ts";
+import { faultSummaryLines } from "./nemesis.ts";
 import { findAnomalies } from "./report/anomalies.ts";
 import { type OpSpan, pairOps } from "./report/load.ts";
 import type { TestOutcome } from "./runner.ts";
@@ -226,6 +227,7 @@ export function summarize(
       }`,
     );
   }
+  lines.push(...faultSummaryLines(history));
 
   const violations = findAnomalies(results);
   if (violations.length > 0) {

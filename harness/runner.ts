@@ -12,10 +12,15 @@ import { RpcError } from "../lib/errors.ts";
 import { checkAvailability, checkExceptions, checkStats } from "./checkers/core.ts";
 import { ClientConn, ClientIds } from "./client.ts";
 import type { HarnessClock } from "./clock.ts";
-import { grudgeFor, grudgeToJson, PARTITION_SPECS } from "./nemesis.ts";
+import {
+  type NemesisContext,
+  NemesisUnsupported,
+  type RunningNemesis,
+  startNemesis,
+} from "./nemesis.ts";
 import { Network } from "./network.ts";
 import type { NodeBackend, NodeProblem } from "./nodes/process.ts";
-import { createRng, type SeededRng } from "./rng.ts";
+import { createRng } from "./rng.ts";
 import { createService, SERVICE_IDS } from "./services/kv.ts";
 import {
   type BeyondMaelstrom,
@@ -157,7 +162,7 @@ export async function runTest(ctx: RunContext): Promise<TestOutcome> {
 
   try {
     await backend.start(opts.nodes, network);
-    await initNodes(opts.nodes, network, clock, ids, backend);
+    await initNodes(opts.nodes, opts.nodes, network, clock, ids, backend);
     await workload.setup?.({
       async rpc(node, body) {
         const conn = ClientConn.open(network, clock, ids);
@@ -225,8 +230,8 @@ export async function runTest(ctx: RunContext): Promise<TestOutcome> {
     // --- Main phase: client ops paced at --rate, the nemesis beside them. ---
     const mainStart = clock.now();
     const limitMs = opts.timeLimitS * 1000;
-    const nemesis = opts.nemesis.includes("partition")
-      ? startNemesis(opts, network, clock, nemRng, record)
+    const nemesis = opts.nemesis.length > 0
+      ? launchNemesis(ctx, { network, rng: nemRng, record, ids, startMs: mainStart, limitMs })
       : undefined;
     const inflight = new Set<Promise<Op>>();
     if (opts.rate > 0) {
@@ -259,9 +264,11 @@ export async function runTest(ctx: RunContext): Promise<TestOutcome> {
     await Promise.all(inflight);
     await nemesis?.stop();
 
-    // --- Final phase: heal, wait for recovery, then the workload's final ops. ---
+    // --- Final phase: heal, start and resume every node, wait for recovery, then the
+    // workload's final ops. Workloads without final ops have none of it, as in Maelstrom's
+    // core.clj: a node killed or paused near the end stays so until teardown. ---
     if (workload.final) {
-      if (nemesis) nemesis.heal();
+      await nemesis?.final();
       phase = "recovery";
       await clock.sleep(RECOVERY_MS);
       phase = "final";
@@ -343,8 +350,12 @@ function nodesResult(problems: readonly NodeProblem[], opts: TestOptions): Check
   };
 }
 
+/** Sends `init` to each of `nodes` (telling each all of `allNodes`) from fresh clients, in
+ * parallel; throws a {@linkcode TestAbort} naming every node that died, garbled its output or
+ * stayed silent for {@linkcode INIT_TIMEOUT_MS}. */
 async function initNodes(
   nodes: readonly string[],
+  allNodes: readonly string[],
   network: Network,
   clock: HarnessClock,
   ids: ClientIds,
@@ -355,7 +366,11 @@ async function initNodes(
   // A node that dies or garbles its output during init fails the test at once rather than after
   // the full init timeout.
   const dead = new Map<string, (p: NodeProblem) => void>();
-  backend.onProblem = (p) => dead.get(p.node)?.(p);
+  const previous = backend.onProblem;
+  backend.onProblem = (p) => {
+    dead.get(p.node)?.(p);
+    previous?.(p);
+  };
   const describeProblem = (p: NodeProblem) =>
     p.message + (p.line ? `: ${p.line}` : "") +
     (p.stderrTail?.length ? `\n    stderr: ${p.stderrTail.slice(-10).join("\n    stderr: ")}` : "");
@@ -363,7 +378,11 @@ async function initNodes(
     const died = new Promise<NodeProblem>((resolve) => dead.set(node, resolve));
     try {
       const reply = await Promise.race([
-        conns[i].rpc(node, { type: "init", node_id: node, node_ids: [...nodes] }, INIT_TIMEOUT_MS),
+        conns[i].rpc(
+          node,
+          { type: "init", node_id: node, node_ids: [...allNodes] },
+          INIT_TIMEOUT_MS,
+        ),
         died.then((p) => {
           throw new TestAbort(describeProblem(p));
         }),
@@ -384,8 +403,36 @@ async function initNodes(
       dead.delete(node);
     }
   }));
-  backend.onProblem = undefined;
+  backend.onProblem = previous;
   if (failures.length > 0) throw new TestAbort(failures.join("\n"));
+}
+
+/** Starts the nemesis of `--nemesis` beside the main phase. A node it restarts is initialised as
+ * at start (a fresh client, the same ids); one that does not come back ends the test, named. */
+function launchNemesis(
+  ctx: RunContext,
+  run: Pick<NemesisContext, "network" | "rng" | "record" | "startMs" | "limitMs"> & {
+    ids: ClientIds;
+  },
+): RunningNemesis {
+  const { opts, backend, clock } = ctx;
+  try {
+    return startNemesis({
+      ...run,
+      opts,
+      clock,
+      backend,
+      initNode: (node) =>
+        initNodes([node], opts.nodes, run.network, clock, run.ids, backend).catch((err) => {
+          throw new TestAbort(
+            `Node "${node}" did not come back after the nemesis restarted it: ${describe(err)}`,
+          );
+        }),
+    });
+  } catch (err) {
+    if (err instanceof NemesisUnsupported) throw new TestAbort(err.message);
+    throw err;
+  }
 }
 
 /** Maelstrom's `with-errors` (and, for unwrapped workloads, Jepsen's exception handling): turns
@@ -411,66 +458,6 @@ export function mapError(err: unknown, f: string, workload: Workload): Completio
     type: "info",
     error: `indeterminate: ${message}`,
     exception: { class: cls, message },
-  };
-}
-
-function startNemesis(
-  opts: TestOptions,
-  network: Network,
-  clock: HarnessClock,
-  rng: SeededRng,
-  record: (op: OpFields) => Op,
-) {
-  let stopped = false;
-  let partitioned = false;
-  let timer: unknown;
-  let wake: (() => void) | undefined;
-  const start = clock.now();
-  const startPartition = () => {
-    const spec = rng.pick(PARTITION_SPECS);
-    record({ type: "info", process: "nemesis", f: "start-partition", value: spec });
-    const grudge = grudgeFor(spec, opts.nodes, rng);
-    network.partition(grudge);
-    record({
-      type: "info",
-      process: "nemesis",
-      f: "start-partition",
-      value: ["isolated", grudgeToJson(grudge)],
-    });
-    partitioned = true;
-  };
-  const heal = () => {
-    record({ type: "info", process: "nemesis", f: "stop-partition", value: null });
-    network.heal();
-    record({ type: "info", process: "nemesis", f: "stop-partition", value: "network-healed" });
-    partitioned = false;
-  };
-  const loop = (async () => {
-    let at = 0;
-    while (!stopped) {
-      if (partitioned) heal();
-      else startPartition();
-      at += rng.next() * 2 * opts.nemesisIntervalS * 1000;
-      const wait = start + at - clock.now();
-      if (wait > 0) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          timer = clock.setTimeout(resolve, wait);
-        });
-      }
-    }
-  })();
-  return {
-    async stop() {
-      stopped = true;
-      clock.clearTimeout(timer);
-      wake?.();
-      await loop;
-    },
-    /** The nemesis's final op: heal, recorded like any other. */
-    heal() {
-      heal();
-    },
   };
 }
 

@@ -159,11 +159,18 @@ Deno.test("simulation: broken lib nodes are caught as in process runs", async ()
 });
 
 Deno.test("simulation: the same seed gives the same history, journal and verdict", async () => {
+  // Faults included: with seed 42 the nemesis partitions, kills (and restarts) and pauses nodes.
   const args =
-    "-w unique-ids --time-limit 10 --rate 200 --node-count 3 --availability total --nemesis partition --nemesis-interval 2";
+    "-w unique-ids --time-limit 10 --rate 200 --node-count 3 --availability total --nemesis partition,kill,pause --nemesis-interval 2";
   const a = await simulate("challenges/unique_ids.ts", args, 42);
   const b = await simulate("challenges/unique_ids.ts", args, 42);
   const c = await simulate("challenges/unique_ids.ts", args, 43);
+  const took = (result: string) =>
+    a.history.some((op) =>
+      op.process === "nemesis" && typeof op.value === "object" && op.value !== null &&
+      Object.values(op.value).includes(result)
+    );
+  for (const result of ["killed", "started", "paused", "resumed"]) assert.ok(took(result), result);
   assert.equal(JSON.stringify(a.history), JSON.stringify(b.history));
   assert.equal(JSON.stringify(a.network.journal), JSON.stringify(b.network.journal));
   assert.equal(JSON.stringify(a.results), JSON.stringify(b.results));

@@ -7,9 +7,9 @@
  */
 import { configureSync, getConfig, type LogRecord, resetSync } from "@logtape/logtape";
 import type { Node, NodeOptions } from "../../lib/node.ts";
-import type { Transport } from "../../lib/transport.ts";
+import type { Clock, TimerHandle, Transport } from "../../lib/transport.ts";
 import type { VirtualClock } from "../clock.ts";
-import type { Network } from "../network.ts";
+import type { Network, WireMessage } from "../network.ts";
 import { createRng, type SeededRng } from "../rng.ts";
 import { type NodeBackend, type NodeProblem, routeLine, spoofRecorder } from "./process.ts";
 
@@ -71,6 +71,127 @@ class SimTransport implements Transport {
   }
 }
 
+/** A pending timer of one node life, as the node's handle. */
+interface LifeTimer {
+  inner: TimerHandle;
+  cancelled: boolean;
+}
+
+/** The most timer firings and deliveries a paused node holds; beyond it the oldest are dropped
+ * (a real stopped process's pipe would fill and block its writers at some point too). */
+export const MAX_HELD_EVENTS = 100_000;
+
+/** One life of a simulated node: its view of the harness clock, and its held work while paused.
+ *
+ * Every timer the node sets goes through this view, so killing the life cancels them all: a
+ * stale timer can never fire into the node's next life. While the life is paused, timers that
+ * come due and messages that arrive are held in the order they came, and run on resume.
+ *
+ * @example
+ * ```ts
+ * import { NodeLife } from "./sim.ts";
+ * import { VirtualClock } from "../clock.ts";
+ * const clock = new VirtualClock();
+ * const life = new NodeLife(clock, 0);
+ * const fired: number[] = [];
+ * await clock.run(async () => {
+ *   life.clock.setTimeout(() => fired.push(clock.now()), 10);
+ *   life.pause();
+ *   await clock.sleep(50);
+ *   life.resume(); // the timer that came due at 10 fires now, at 50
+ * });
+ * fired; // [50]
+ * ```
+ */
+export class NodeLife {
+  /** The clock the node instance of this life is given. */
+  readonly clock: Clock;
+  /** When this life began, in network milliseconds: messages sent before it went to the dead
+   * node's queue, which a restart replaces. */
+  readonly startedMs: number;
+  #base: Clock;
+  #timers = new Set<LifeTimer>();
+  #held: { timer?: LifeTimer; run: () => void }[] = [];
+  #dead = false;
+  #paused = false;
+
+  constructor(base: Clock, startedMs: number) {
+    this.#base = base;
+    this.startedMs = startedMs;
+    this.clock = {
+      now: () => base.now(),
+      setTimeout: (fn, ms) => this.#setTimeout(fn, ms),
+      clearTimeout: (handle) => this.#clearTimeout(handle as LifeTimer),
+    };
+  }
+
+  get dead(): boolean {
+    return this.#dead;
+  }
+
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /** Runs `fn` now, or holds it until resume; does nothing once the life has ended. */
+  run(fn: () => void): void {
+    if (this.#dead) return;
+    if (this.#paused) this.#hold({ run: fn });
+    else fn();
+  }
+
+  /** Ends the life: every pending timer and held event is dropped. */
+  kill(): void {
+    this.#dead = true;
+    this.#paused = false;
+    for (const t of this.#timers) this.#base.clearTimeout(t.inner);
+    this.#timers.clear();
+    this.#held = [];
+  }
+
+  pause(): void {
+    if (!this.#dead) this.#paused = true;
+  }
+
+  /** Unfreezes the life and runs what it held, oldest first. */
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    const held = this.#held;
+    this.#held = [];
+    for (const h of held) {
+      if (this.#dead) return;
+      if (h.timer?.cancelled) continue;
+      h.run();
+    }
+  }
+
+  #hold(h: { timer?: LifeTimer; run: () => void }): void {
+    if (this.#held.length >= MAX_HELD_EVENTS) this.#held.shift();
+    this.#held.push(h);
+  }
+
+  #setTimeout(fn: () => void, ms: number): LifeTimer {
+    const timer: LifeTimer = { inner: undefined, cancelled: false };
+    if (this.#dead) return timer;
+    timer.inner = this.#base.setTimeout(() => {
+      this.#timers.delete(timer);
+      if (this.#dead || timer.cancelled) return;
+      if (this.#paused) this.#hold({ timer, run: fn });
+      else fn();
+    }, ms);
+    this.#timers.add(timer);
+    return timer;
+  }
+
+  #clearTimeout(timer: LifeTimer | undefined): void {
+    if (!timer) return;
+    timer.cancelled = true;
+    this.#base.clearTimeout(timer.inner);
+    this.#timers.delete(timer);
+  }
+}
+
 /** Options of {@linkcode SimBackend}. */
 export interface SimBackendOptions {
   factory: NodeFactory;
@@ -81,6 +202,20 @@ export interface SimBackendOptions {
   logStderr: boolean;
   /** Extra node arguments (`maelstrom test ... -- args`). */
   args?: readonly string[];
+}
+
+/** The most log lines kept per node. */
+const MAX_LOG_LINES = 100_000;
+
+/** The current life of one simulated node. */
+interface SimNode {
+  id: string;
+  transport: SimTransport;
+  node: Pick<Node, "run" | "close">;
+  life: NodeLife;
+  /** The network's id of the first message sent during this life; older messages were queued
+   * for an earlier, killed life. */
+  firstMessageId: number;
 }
 
 /** Runs nodes in-process on the virtual clock.
@@ -96,8 +231,10 @@ export class SimBackend implements NodeBackend {
   readonly problems: NodeProblem[] = [];
   onProblem: ((problem: NodeProblem) => void) | undefined;
   #opts: SimBackendOptions;
-  #nodes: { id: string; transport: SimTransport; node: Pick<Node, "run" | "close"> }[] = [];
+  #nodes = new Map<string, SimNode>();
   #logs = new Map<string, string[]>();
+  /** Spoofed lines are findings, not failures: they bypass onProblem, which aborts init. */
+  #onSpoofed = spoofRecorder(this.problems);
   #network: Network | undefined;
   #onRejection = (e: PromiseRejectionEvent) => {
     e.preventDefault();
@@ -119,41 +256,106 @@ export class SimBackend implements NodeBackend {
     this.#network = network;
     this.#captureLogs();
     globalThis.addEventListener("unhandledrejection", this.#onRejection);
-    // Spoofed lines are findings, not failures: they bypass onProblem, which aborts init.
-    const onSpoofed = spoofRecorder(this.problems);
     for (const id of nodes) {
-      let muted = false;
-      const transport = new SimTransport((line) => {
-        if (muted) return;
-        const problem = routeLine(id, line, network, onSpoofed);
-        if (problem) {
-          muted = true;
-          this.#report(problem);
-        }
-      });
-      const random = this.#opts.rng.fork();
-      const node = this.#opts.factory({
-        transport,
-        clock: this.#opts.clock,
-        random: () => random.next(),
-      }, this.#opts.args ?? []);
-      node.run().catch((err) => {
-        this.#report({
-          node: id,
-          kind: "crashed",
-          message: `Node "${id}" crashed: ${err instanceof Error ? err.message : String(err)}`,
-          stderrTail: err instanceof Error && err.stack ? err.stack.split("\n") : [],
-          atMs: network.elapsedMs(),
-        });
-      });
-      this.#nodes.push({ id, transport, node });
+      this.#nodes.set(id, this.#spawn(id, network));
       network.register(id, {
-        deliver(m) {
-          transport.deliver(JSON.stringify({ id: m.id, src: m.src, dest: m.dest, body: m.body }));
+        // A dead node's messages are lost; so are messages sent before a restart, which sat in
+        // the dead node's queue (a restart installs a fresh one).
+        state: (m) => {
+          const n = this.#nodes.get(id);
+          return n === undefined || n.life.dead || m.id < n.firstMessageId ? "killed" : "up";
+        },
+        deliver: (m: WireMessage) => {
+          const n = this.#nodes.get(id);
+          const line = JSON.stringify({ id: m.id, src: m.src, dest: m.dest, body: m.body });
+          n?.life.run(() => n.transport.deliver(line));
         },
       });
     }
     return Promise.resolve();
+  }
+
+  /** Builds one life of node `id`: a transport, a clock view and a node from the factory. */
+  #spawn(id: string, network: Network): SimNode {
+    const life = new NodeLife(this.#opts.clock, network.elapsedMs());
+    let muted = false;
+    const transport = new SimTransport((line) => {
+      // A killed node's last microtasks may still write; a dead process writes nothing.
+      if (muted || life.dead) return;
+      const problem = routeLine(id, line, network, this.#onSpoofed);
+      if (problem) {
+        muted = true;
+        this.#report(problem);
+      }
+    });
+    const random = this.#opts.rng.fork();
+    const node = this.#opts.factory({
+      transport,
+      clock: life.clock,
+      random: () => random.next(),
+    }, this.#opts.args ?? []);
+    node.run().catch((err) => {
+      if (life.dead) return;
+      this.#report({
+        node: id,
+        kind: "crashed",
+        message: `Node "${id}" crashed: ${err instanceof Error ? err.message : String(err)}`,
+        stderrTail: err instanceof Error && err.stack ? err.stack.split("\n") : [],
+        atMs: network.elapsedMs(),
+      });
+    });
+    return { id, transport, node, life, firstMessageId: network.journal.length };
+  }
+
+  /** Kills the node's current life: the instance, its timers and pending RPCs are dropped, and
+   * messages to it are lost until a restart. Idempotent. */
+  kill(node: string): Promise<void> {
+    const n = this.#nodes.get(node);
+    if (n && !n.life.dead) {
+      n.life.kill();
+      n.transport.end();
+      this.#note(node, "killed by the nemesis");
+    }
+    return Promise.resolve();
+  }
+
+  /** Builds a fresh life of a killed node with `createNode`; a live node is left alone. */
+  restart(node: string): Promise<void> {
+    const n = this.#nodes.get(node);
+    if (n && n.life.dead && this.#network) {
+      this.#note(node, "restarted by the nemesis");
+      this.#nodes.set(node, this.#spawn(node, this.#network));
+    }
+    return Promise.resolve();
+  }
+
+  /** Freezes the node: deliveries and timers are held until {@linkcode SimBackend.resume}. */
+  pause(node: string): Promise<void> {
+    const n = this.#nodes.get(node);
+    if (n && !n.life.dead && !n.life.paused) {
+      n.life.pause();
+      this.#note(node, "paused by the nemesis");
+    }
+    return Promise.resolve();
+  }
+
+  /** Unfreezes the node and runs what it held, in the order it came. */
+  resume(node: string): Promise<void> {
+    const n = this.#nodes.get(node);
+    if (n && n.life.paused) {
+      this.#note(node, "resumed by the nemesis");
+      n.life.resume();
+    }
+    return Promise.resolve();
+  }
+
+  /** Writes a harness line into the node's log, so a reader sees where a life ended or began. */
+  #note(node: string, what: string): void {
+    const lines = this.#logs.get(node) ?? [];
+    if (lines.length < MAX_LOG_LINES) {
+      lines.push(`${(this.#opts.clock.now() / 1000).toFixed(3)} [harness] Node ${what}\n`);
+    }
+    this.#logs.set(node, lines);
   }
 
   #report(problem: NodeProblem): void {
@@ -162,13 +364,15 @@ export class SimBackend implements NodeBackend {
   }
 
   stop(): Promise<void> {
-    for (const n of this.#nodes) {
+    for (const n of this.#nodes.values()) {
+      // Teardown kills every node, paused or not; nothing it held runs.
+      n.life.kill();
       n.transport.end();
       n.node.close();
     }
     globalThis.removeEventListener("unhandledrejection", this.#onRejection);
     Deno.mkdirSync(this.#opts.logDir, { recursive: true });
-    for (const n of this.#nodes) {
+    for (const n of this.#nodes.values()) {
       const lines = this.#logs.get(n.id) ?? [];
       Deno.writeTextFileSync(`${this.#opts.logDir}/${n.id}.log`, lines.join(""));
     }
@@ -188,7 +392,7 @@ export class SimBackend implements NodeBackend {
             renderMessage(record)
           }\n`;
           const lines = this.#logs.get(node) ?? [];
-          if (lines.length < 100_000) lines.push(text);
+          if (lines.length < MAX_LOG_LINES) lines.push(text);
           this.#logs.set(node, lines);
           if (this.#opts.logStderr) {
             Deno.stderr.writeSync(new TextEncoder().encode(`[${node}] ${text}`));

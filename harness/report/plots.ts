@@ -1,11 +1,13 @@
 /**
  * The run's performance plots as hand-written SVG, Jepsen-style: every op's latency over time,
  * latency quantiles over time, and the rate of completions over time, split by outcome (ok, fail,
- * info) and by function, with partitions shaded. No plotting library, no gnuplot.
+ * info) and by function, with partitions, kills and pauses shaded in Jepsen's colours (those of
+ * `jepsen.nemesis.combined`'s perf specs). No plotting library, no gnuplot.
  *
  * @module
  */
-import type { OpSpan, PartitionSpan, RunData } from "./load.ts";
+import { FAULT_COLORS, faultPeriods, faultSpansOf } from "../nemesis.ts";
+import type { OpSpan, RunData } from "./load.ts";
 import {
   attr,
   esc,
@@ -94,18 +96,18 @@ function latencyScale(values: number[], top: number, bottom: number): YScale {
   };
 }
 
-/** Shared frame: background, partitions, x axis (seconds), y axis with the given ticks, title
+/** Shared frame: background, fault periods, x axis (seconds), y axis with the given ticks, title
  * and legend. */
 function frame(
   title: string,
-  endMs: number,
-  partitions: readonly PartitionSpan[],
+  run: Pick<RunData, "endMs" | "partitions" | "history">,
   yTicks: { v: number; label: string; y: number }[],
   yLabel: string,
   legend: { label: string; swatch: string }[],
   kind: string,
 ): { open: string; close: string; x: (ms: number) => number; top: number; bottom: number } {
   const w = PLOT_WIDTH, h = PLOT_HEIGHT;
+  const { endMs, partitions } = run;
   const left = M.left, right = w - M.right, top = M.top, bottom = h - M.bottom;
   const endS = Math.max(endMs / 1000, 0.001);
   const xTicks = niceTicks(0, endS, 10);
@@ -144,6 +146,26 @@ function frame(
         (x1 - x0 > 56 ? `<text x="${px(x0 + 4)}" y="${top + 12}">partition</text>` : "") +
         `</g>`,
     );
+  }
+  // Kill and pause periods: from the op that took a node down to the one that brought every node
+  // back, each in its own third of the band's label row so overlapping faults stay readable.
+  const spans = faultSpansOf(run.history, endMs);
+  for (const [i, kind] of (["kill", "pause"] as const).entries()) {
+    for (const p of faultPeriods(spans, kind)) {
+      const x0 = x(p.startMs), x1 = Math.max(x0 + 1, x(p.endMs));
+      const what = kind === "kill" ? "dead" : "paused";
+      out.push(
+        `<g class="fault ${kind}"><title>${
+          esc(
+            `${kind === "kill" ? "Killed" : "Paused"} ${fmtMs(p.startMs)} – ${fmtMs(p.endMs)}: ` +
+              `${p.nodes.join(", ")} ${what}`,
+          )
+        }</title>` +
+          `<rect x="${px(x0)}" y="${top}" width="${px(x1 - x0)}" height="${bottom - top}"/>` +
+          (x1 - x0 > 40 ? `<text x="${px(x0 + 4)}" y="${top + 24 + 12 * i}">${kind}</text>` : "") +
+          `</g>`,
+      );
+    }
   }
   for (const t of xTicks) {
     const xx = x(t * 1000);
@@ -233,8 +255,7 @@ export function latencyPlot(run: RunData, options: PlotOptions = {}): string {
   }${scale.log ? ", log scale" : ""}`;
   const fr = frame(
     title,
-    run.endMs,
-    run.partitions,
+    run,
     yTickLabels(scale),
     "latency",
     legend,
@@ -292,8 +313,7 @@ export function latencyQuantilesPlot(run: RunData): string {
   const scale = latencyScale(done.map((s) => s.endMs - s.startMs), top + 4, bottom - 4);
   const fr = frame(
     `Latency quantiles per ${fmtMs(width)}${scale.log ? ", log scale" : ""}`,
-    run.endMs,
-    run.partitions,
+    run,
     yTickLabels(scale),
     "latency",
     QUANTILES.map((q, i) => ({
@@ -364,8 +384,7 @@ export function ratePlot(run: RunData): string {
   );
   const fr = frame(
     `Completions per second, per ${fmtMs(width)}`,
-    run.endMs,
-    run.partitions,
+    run,
     ticks.map((v) => ({ v, label: String(v), y: y(v) })),
     "ops / s",
     legend,
@@ -396,8 +415,12 @@ const PLOT_CSS = `
 .title { font-size: 13px; font-weight: 600; fill: #1d252d; }
 .legend { font-size: 11px; fill: #3a444e; }
 .axis-label { font-size: 11px; fill: #5c6670; }
-.partition rect { fill: #ffe9c7; opacity: 0.8; }
-.partition text { font-size: 10px; fill: #9a5b00; }
+.partition rect { fill: ${FAULT_COLORS.partition}; opacity: 0.6; }
+.partition text { font-size: 10px; fill: #7a6400; }
+.fault rect { opacity: 0.45; }
+.fault.kill rect { fill: ${FAULT_COLORS.kill}; }
+.fault.pause rect { fill: ${FAULT_COLORS.pause}; }
+.fault text { font-size: 10px; fill: #3a444e; }
 .points circle, .points rect, .points path { stroke-width: 0.8; }
 polyline { fill: none; stroke-width: 2; stroke-linejoin: round; }
 `;
