@@ -1,10 +1,12 @@
 /**
  * The checkers Maelstrom composes around every workload: `stats` (each `f` must succeed at least
- * once), `availability` (`--availability`), and `exceptions` (informational).
+ * once), `availability` (`--availability`), and `exceptions` (informational); and the helpers
+ * that apply the beyond-Maelstrom convention ({@linkcode withBeyondMaelstrom},
+ * {@linkcode collectBeyondMaelstrom}).
  *
  * @module
  */
-import type { CheckResult, Op } from "../types.ts";
+import type { BeyondMaelstrom, CheckResult, Op, TestOptions } from "../types.ts";
 
 /** `f`s exempt from the "at least one ok" rule of {@linkcode checkStats}. */
 const STATS_EXEMPT = new Set(["crash", "debug-topic-partitions"]);
@@ -49,11 +51,38 @@ export function checkStats(history: readonly Op[]): CheckResult {
     if (c["ok-count"] === 0 && !STATS_EXEMPT.has(f)) neverOk.push(f);
   }
   const result: CheckResult = { "valid?": neverOk.length === 0, ...total, "by-f": perF };
-  if (neverOk.length > 0) {
-    result.explanation = `No ${neverOk.map((f) => `"${f}"`).join(", ")} operation ever ` +
-      `succeeded: every one failed or timed out`;
-  }
+  if (neverOk.length > 0) result.explanation = explainNeverOk(history, neverOk, byF);
   return result;
+}
+
+/** Says why each `f` never succeeded, telling malformed replies (an `info` whose exception is
+ * `MalformedReply`) apart from failures and timeouts, which need a different fix. */
+function explainNeverOk(
+  history: readonly Op[],
+  neverOk: readonly string[],
+  byF: ReadonlyMap<string, Counts>,
+): string {
+  const malformed = new Map<string, number>();
+  for (const op of history) {
+    if (op.type === "info" && op.exception?.class === "MalformedReply") {
+      malformed.set(op.f, (malformed.get(op.f) ?? 0) + 1);
+    }
+  }
+  const names = neverOk.map((f) => `"${f}"`).join(", ");
+  if (neverOk.every((f) => !malformed.has(f))) {
+    return `No ${names} operation ever succeeded: every one failed or timed out`;
+  }
+  const why = neverOk.map((f) => {
+    const bad = malformed.get(f) ?? 0, all = byF.get(f)!.count;
+    const cause = bad === 0
+      ? "every one failed or timed out"
+      : bad === all
+      ? `every one of the ${all} got a malformed reply`
+      : `${bad} of ${all} got a malformed reply, the rest failed or timed out`;
+    return neverOk.length === 1 ? cause : `"${f}": ${cause}`;
+  });
+  return `No ${names} operation ever succeeded: ${why.join("; ")} (malformed replies are info ` +
+    `ops with exception MalformedReply; the "exceptions" checker quotes them)`;
 }
 
 /** Maelstrom's availability checker: the fraction of client invocations that completed `ok`.
@@ -105,4 +134,60 @@ export function checkExceptions(history: readonly Op[]): CheckResult {
     result.exceptions = [...byClass.values()].sort((a, b) => b.count - a.count);
   }
   return result;
+}
+
+/** The findings of one checker's beyond-Maelstrom checks, as {@linkcode collectBeyondMaelstrom}
+ * lists them at the top of `results.json`: each finding with the checker's name. */
+export type NamedFinding = BeyondMaelstrom & { checker: string };
+
+/** Applies the beyond-Maelstrom convention to a checker's result: it lists `findings` under
+ * `"beyond-maelstrom"` (always, so an empty list says the checks ran and found nothing), and
+ * only under `--strict` lets them make `valid?` false, with a sentence added to `explanation`.
+ * By default the verdict stays Maelstrom's.
+ *
+ * @example
+ * ```ts
+ * import { withBeyondMaelstrom } from "./core.ts";
+ * const finding = { anomaly: "unexpected-values", message: "Reads returned 7, which no client sent." };
+ * withBeyondMaelstrom({ "valid?": true }, [finding], {})["valid?"]; // true
+ * withBeyondMaelstrom({ "valid?": true }, [finding], { strict: true })["valid?"]; // false
+ * ```
+ */
+export function withBeyondMaelstrom(
+  result: CheckResult,
+  findings: readonly BeyondMaelstrom[],
+  opts: Pick<TestOptions, "strict">,
+): CheckResult {
+  const out: CheckResult = { ...result, "beyond-maelstrom": [...findings] };
+  if (!opts.strict || findings.length === 0) return out;
+  const names = [...new Set(findings.map((f) => f.anomaly))].map((a) => `"${a}"`).join(", ");
+  const why = `Under --strict, ${findings.length} finding(s) of checks Maelstrom does not make ` +
+    `(${names}) make this result invalid; see "beyond-maelstrom"`;
+  out["valid?"] = false;
+  out.explanation = typeof result.explanation === "string" && result["valid?"] !== true
+    ? `${result.explanation}. ${why}`
+    : why;
+  return out;
+}
+
+/** Collects every checker's `"beyond-maelstrom"` findings, in result order, each named with its
+ * checker, for the top-level `"beyond-maelstrom"` list of `results.json` and for the summary.
+ *
+ * @example
+ * ```ts
+ * import { collectBeyondMaelstrom } from "./core.ts";
+ * collectBeyondMaelstrom({
+ *   workload: { "valid?": true, "beyond-maelstrom": [{ anomaly: "a", message: "A." }] },
+ * }); // [{ checker: "workload", anomaly: "a", message: "A." }]
+ * ```
+ */
+export function collectBeyondMaelstrom(results: Record<string, unknown>): NamedFinding[] {
+  const out: NamedFinding[] = [];
+  for (const [checker, r] of Object.entries(results)) {
+    if (r === null || typeof r !== "object" || Array.isArray(r)) continue;
+    const findings = (r as Record<string, unknown>)["beyond-maelstrom"];
+    if (!Array.isArray(findings)) continue;
+    for (const f of findings as BeyondMaelstrom[]) out.push({ checker, ...f });
+  }
+  return out;
 }
