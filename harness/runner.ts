@@ -9,7 +9,13 @@
  * @module
  */
 import { RpcError } from "../lib/errors.ts";
-import { checkAvailability, checkExceptions, checkStats } from "./checkers/core.ts";
+import {
+  checkAvailability,
+  checkExceptions,
+  checkNodes,
+  checkStats,
+  collectBeyondMaelstrom,
+} from "./checkers/core.ts";
 import { ClientConn, ClientIds } from "./client.ts";
 import type { HarnessClock } from "./clock.ts";
 import { grudgeFor, grudgeToJson, PARTITION_SPECS } from "./nemesis.ts";
@@ -291,7 +297,9 @@ export async function runTest(ctx: RunContext): Promise<TestOutcome> {
 }
 
 /** Runs every checker and combines their verdicts (false beats unknown beats true). A checker
- * that throws yields `"valid?": "unknown"` with the error, as in Jepsen. */
+ * that throws yields `"valid?": "unknown"` with the error, as in Jepsen. Every checker's findings
+ * beyond Maelstrom are also collected, with the checker's name, under the top-level
+ * `"beyond-maelstrom"` list. */
 export function analyse(
   history: readonly Op[],
   network: Network,
@@ -320,9 +328,13 @@ export function analyse(
     net: { ...network.stats(invokes), "valid?": true },
     workload: guarded("workload", () => workload.check(clientOps, opts)),
     // Our addition: crashes and malformed output, named, instead of a bare stack trace.
-    nodes: { "valid?": problems.length === 0, problems: [...problems] },
+    nodes: checkNodes(problems, opts),
   };
-  return { ...results, "valid?": mergeValid(Object.values(results).map((r) => r["valid?"])) };
+  return {
+    ...results,
+    "valid?": mergeValid(Object.values(results).map((r) => r["valid?"])),
+    "beyond-maelstrom": collectBeyondMaelstrom(results),
+  };
 }
 
 async function initNodes(

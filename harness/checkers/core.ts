@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { NodeProblem } from "../nodes/process.ts";
 import type { BeyondMaelstrom, CheckResult, Op, TestOptions } from "../types.ts";
 
 /** `f`s exempt from the "at least one ok" rule of {@linkcode checkStats}. */
@@ -190,4 +191,40 @@ export function collectBeyondMaelstrom(results: Record<string, unknown>): NamedF
     for (const f of findings as BeyondMaelstrom[]) out.push({ checker, ...f });
   }
   return out;
+}
+
+/** Our `nodes` checker: what went wrong with the nodes themselves. A crashed node makes the result
+ * invalid (Maelstrom's teardown throws there and the run crashes, exit code 255). A line on stdout
+ * that Maelstrom cannot parse is only a `bad-stdout-line` finding beyond Maelstrom: Maelstrom
+ * logs it and ignores that node's output from then on (`src/maelstrom/process.clj`), so the other
+ * checkers decide; under `--strict` it makes the result invalid. `problems` lists everything.
+ *
+ * @example
+ * ```ts
+ * import { checkNodes } from "./core.ts";
+ * const bad = { node: "n1", kind: "bad-line" as const, message: "Node n1 wrote junk", line: "hi", atMs: 5 };
+ * checkNodes([bad], {})["valid?"]; // true, with one "bad-stdout-line" finding
+ * checkNodes([bad], { strict: true })["valid?"]; // false
+ * ```
+ */
+export function checkNodes(
+  problems: readonly NodeProblem[],
+  opts: Pick<TestOptions, "strict">,
+): CheckResult {
+  const crashed = problems.filter((p) => p.kind === "crashed");
+  const result: CheckResult = { "valid?": crashed.length === 0, problems: [...problems] };
+  if (crashed.length > 0) {
+    result.explanation = crashed.length === 1
+      ? crashed[0].message
+      : `${crashed.length} nodes crashed: ${crashed.map((p) => `"${p.node}"`).join(", ")}`;
+  }
+  const findings: BeyondMaelstrom[] = problems.filter((p) => p.kind === "bad-line").map((p) => ({
+    anomaly: "bad-stdout-line",
+    message: `${p.message}. Maelstrom only logs such a line, so it does not fail the run for it` +
+      (p.line === undefined ? "" : `; the line was ${JSON.stringify(p.line)}`),
+    node: p.node,
+    line: p.line ?? null,
+    "at-ms": p.atMs,
+  }));
+  return withBeyondMaelstrom(result, findings, opts);
 }

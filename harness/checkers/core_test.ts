@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { BeyondMaelstrom, Op, OpType } from "../types.ts";
-import { checkStats, collectBeyondMaelstrom, withBeyondMaelstrom } from "./core.ts";
+import type { NodeProblem } from "../nodes/process.ts";
+import { checkNodes, checkStats, collectBeyondMaelstrom, withBeyondMaelstrom } from "./core.ts";
 
 function history(spec: [f: string, type: OpType, exception?: string][]): Op[] {
   const ops: Op[] = [];
@@ -97,4 +98,42 @@ Deno.test("collectBeyondMaelstrom names each finding's checker", () => {
     ["workload", "unexpected-values"],
     ["nodes", "bad-stdout-line"],
   ]);
+});
+
+const badLine: NodeProblem = {
+  node: "n1",
+  kind: "bad-line",
+  message: `Node "n1" wrote a line Maelstrom cannot accept (it is not JSON; logs belong on stderr)`,
+  line: "hello",
+  atMs: 1200,
+};
+const crash: NodeProblem = {
+  node: "n2",
+  kind: "crashed",
+  message: `Node "n2" crashed with exit status 1 while the test was running`,
+  status: { code: 1, signal: null },
+  stderrTail: ["boom"],
+  atMs: 3000,
+};
+
+Deno.test("a bad stdout line is a finding, not a failure, unless --strict", () => {
+  const r = checkNodes([badLine], {});
+  // Maelstrom logs the line and ignores the node's later output; other checkers decide.
+  assert.equal(r["valid?"], true);
+  assert.deepEqual(r.problems, [badLine]);
+  const [f] = r["beyond-maelstrom"] as BeyondMaelstrom[];
+  assert.equal(f.anomaly, "bad-stdout-line");
+  assert.equal(f.node, "n1");
+  assert.match(f.message, /not JSON.*Maelstrom only logs such a line.*the line was "hello"$/);
+  const strict = checkNodes([badLine], { strict: true });
+  assert.equal(strict["valid?"], false);
+  assert.match(String(strict.explanation), /"bad-stdout-line"/);
+});
+
+Deno.test("a crashed node still makes the nodes result invalid", () => {
+  const r = checkNodes([crash, badLine], {});
+  assert.equal(r["valid?"], false);
+  assert.equal(r.explanation, crash.message);
+  assert.equal((r["beyond-maelstrom"] as BeyondMaelstrom[]).length, 1);
+  assert.deepEqual(checkNodes([], {}), { "valid?": true, problems: [], "beyond-maelstrom": [] });
 });
