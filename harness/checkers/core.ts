@@ -220,7 +220,7 @@ export function checkNodes(
   }
   const findings: BeyondMaelstrom[] = problems.filter((p) => p.kind === "bad-line").map((p) => ({
     anomaly: "bad-stdout-line",
-    message: `${p.message}. Maelstrom only logs such a line, so it does not fail the run for it` +
+    message: `${p.message}. Maelstrom only logs such a line and does not fail the run for it` +
       (p.line === undefined ? "" : `; the line was ${JSON.stringify(p.line)}`),
     node: p.node,
     line: p.line ?? null,

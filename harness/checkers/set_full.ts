@@ -342,8 +342,8 @@ export function checkSetFull(history: readonly Op[], options: SetFullOptions): C
     findings.push({
       anomaly: "unexpected-values",
       message: `Reads returned ${unexpected.size} value(s) that no ${options.addF} op carried: ` +
-        `${quoteSome(unexpectedValues)} (first, ${quote(first.element)}, in read op ` +
-        `${first["read-completion-index"]}${first.node === null ? "" : ` on ${first.node}`}); ` +
+        `${quoteSome(unexpectedValues)}; the first came back from read op ` +
+        `${first["read-completion-index"]}${first.node === null ? "" : ` on ${first.node}`}. ` +
         `Jepsen's set-full only follows values that were added, so Maelstrom ignores these`,
       ops: [...new Set(details.map((d) => d["read-completion-index"]))],
       values: unexpectedValues.slice(0, MAX_UNEXPECTED_DETAILS),

@@ -199,8 +199,8 @@ Deno.test("values never broadcast are a finding, invalid only under --strict", (
   const [f] = findings(res, "unexpected-values");
   assert.deepEqual(f.values, ["x", 42]);
   assert.deepEqual(f.ops, [rOk.index]);
-  assert.match(f.message, /^Reads returned 2 value\(s\) that no broadcast op carried: "x", 42 /);
-  assert.match(f.message, /in read op 3 on n3/);
+  assert.match(f.message, /^Reads returned 2 value\(s\) that no broadcast op carried: "x", 42;/);
+  assert.match(f.message, /from read op 3 on n3\./);
   const details = f.details as UnexpectedDetail[];
   assert.deepEqual(details.map((d) => d.element), ["x", 42]);
   assert.deepEqual(details[1], {
