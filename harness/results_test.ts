@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { analyse, type TestOutcome } from "./runner.ts";
 import type { Network } from "./network.ts";
 import type { NodeProblem } from "./nodes/process.ts";
+import { findAnomalies } from "./report/anomalies.ts";
 import { summarize } from "./results.ts";
 import type { Op, TestOptions } from "./types.ts";
 import { broadcast } from "./workloads/broadcast.ts";
@@ -82,6 +83,8 @@ Deno.test("results carry every finding at the top, named with its checker", () =
     ["nodes", "bad-stdout-line"],
   ]);
   assert.equal(outcome(true).results["valid?"], false);
+  // The top-level list is no checker: the report does not take it for a failing one.
+  assert.deepEqual(findAnomalies(r), []);
 });
 
 Deno.test("the summary shows findings beyond Maelstrom and says they do not count", () => {
