@@ -95,8 +95,10 @@ function exists(path: string): boolean {
 const MAX_VIOLATIONS = 6;
 const MAX_OPS_PER_VIOLATION = 4;
 const MAX_MESSAGES_PER_OP = 6;
-/** How many beyond-Maelstrom findings the summary shows, and how many ops of each it explains. */
-const MAX_FINDINGS = 10;
+/** How many beyond-Maelstrom findings the summary lists (one per node at most, per check, so a
+ * run rarely has more), for how many it explains the ops, and how many ops of each. */
+const MAX_FINDINGS = 50;
+const MAX_FINDINGS_WITH_OPS = 6;
 const MAX_OPS_PER_FINDING = 2;
 
 /** The readable summary of a finished run (without the verdict line). Findings of checks beyond
@@ -224,7 +226,7 @@ function beyondMaelstromBlock(
   ];
   findings.slice(0, MAX_FINDINGS).forEach((f, i) => {
     lines.push(`  ${i + 1}. [${f.checker} ${f.anomaly}] ${f.message}`);
-    const ops = Array.isArray(f.ops) ? f.ops : [];
+    const ops = Array.isArray(f.ops) && i < MAX_FINDINGS_WITH_OPS ? f.ops : [];
     const shown = new Set<number>();
     for (const index of ops) {
       const op = explainer.opAt(index);

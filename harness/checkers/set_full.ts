@@ -115,7 +115,7 @@ export interface UnexpectedDetail {
  * @example
  * ```ts ignore
  * // { anomaly: "final-read-missing-values", node: "n2", missing: [4, 7], "missing-count": 2,
- * //   ops: [41], message: "The final read of node \"n2\" (op 41) lacks 2 ..." }
+ * //   ops: [41], message: "The final read (op 41) of node \"n2\" lacked 2 acknowledged ..." }
  * ```
  */
 export interface FinalReadMissing extends BeyondMaelstrom {
