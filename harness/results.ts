@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { collectBeyondMaelstrom, type NamedFinding } from "./checkers/core.ts";
 import type { JournalEntry } from "./network.ts";
 import { faultSummaryLines } from "./nemesis.ts";
 import { findAnomalies } from "./report/anomalies.ts";
@@ -170,8 +171,14 @@ function exists(path: string): boolean {
 const MAX_VIOLATIONS = 6;
 const MAX_OPS_PER_VIOLATION = 4;
 const MAX_MESSAGES_PER_OP = 6;
+/** How many beyond-Maelstrom findings the summary lists (one per node at most, per check, so a
+ * run rarely has more), for how many it explains the ops, and how many ops of each. */
+const MAX_FINDINGS = 50;
+const MAX_FINDINGS_WITH_OPS = 6;
+const MAX_OPS_PER_FINDING = 2;
 
-/** The readable summary of a finished run (without the verdict line).
+/** The readable summary of a finished run (without the verdict line). Findings of checks beyond
+ * Maelstrom get a block of their own, which says whether they count (`--strict`) or not.
  *
  * @example
  * ```ts ignore
@@ -220,10 +227,15 @@ export function summarize(
   }
   const nodes = checker("nodes");
   if (nodes) {
-    const problems = nodes.problems as { message: string }[];
+    const problems = nodes.problems as { kind: string }[];
+    const crashed = problems.filter((p) => p.kind === "crashed").length;
+    const badLines = problems.length - crashed;
     lines.push(
       `  ${mark(nodes["valid?"])} nodes         ${
-        problems.length === 0 ? "no crashes, no malformed output" : `${problems.length} problem(s)`
+        problems.length === 0
+          ? "no crashes, no malformed output"
+          : `${crashed} crashed, ${badLines} wrote a bad stdout line` +
+            (badLines > 0 ? " (beyond Maelstrom, see below)" : "")
       }`,
     );
   }
@@ -259,12 +271,56 @@ export function summarize(
       if (more > 0) lines.push(`       … and ${more} more ops`);
     });
   }
+  const findings = Array.isArray(results["beyond-maelstrom"])
+    ? results["beyond-maelstrom"] as NamedFinding[]
+    : collectBeyondMaelstrom(results);
+  if (findings.length > 0) {
+    lines.push("");
+    lines.push(...beyondMaelstromBlock(findings, opts, new OpExplainer(history, network.journal)));
+  }
   lines.push("");
   if (info.dir) {
     lines.push(`Results: ${info.dir}/results.json (history, messages and node logs beside it)`);
   }
   if (results["valid?"] !== true && info.reproduce) lines.push(`Reproduce: ${info.reproduce}`);
   return lines.join("\n");
+}
+
+/** The "Beyond Maelstrom" block: every finding, what it means for the verdict, and the first ops
+ * behind each. */
+function beyondMaelstromBlock(
+  findings: readonly NamedFinding[],
+  opts: TestOptions,
+  explainer: OpExplainer,
+): string[] {
+  const n = findings.length;
+  const lines = [
+    `⚠ Beyond Maelstrom (${n} finding${n === 1 ? "" : "s"} of checks Maelstrom does not make):`,
+    opts.strict
+      ? "  Under --strict these count: they made the run invalid."
+      : "  Maelstrom would not fail the run for these, so the verdict ignores them; " +
+        "--strict makes them count.",
+  ];
+  findings.slice(0, MAX_FINDINGS).forEach((f, i) => {
+    lines.push(`  ${i + 1}. [${f.checker} ${f.anomaly}] ${f.message}`);
+    const ops = Array.isArray(f.ops) && i < MAX_FINDINGS_WITH_OPS ? f.ops : [];
+    const shown = new Set<number>();
+    for (const index of ops) {
+      const op = explainer.opAt(index);
+      if (!op || shown.size === MAX_OPS_PER_FINDING) continue;
+      const key = explainer.invocationIndex(op);
+      if (shown.has(key)) continue;
+      shown.add(key);
+      for (const l of explainer.explain(op)) lines.push(`       ${l}`);
+    }
+    if (ops.length > shown.size && shown.size > 0) {
+      lines.push(`       … ${ops.length - shown.size} more ops under "beyond-maelstrom"`);
+    }
+  });
+  if (n > MAX_FINDINGS) {
+    lines.push(`  … and ${n - MAX_FINDINGS} more under "beyond-maelstrom" in results.json`);
+  }
+  return lines;
 }
 
 /** A one-line description of a workload result: its counts and any latency quantiles. */
@@ -337,6 +393,11 @@ class OpExplainer {
       );
     }
     return out;
+  }
+
+  /** The op at a history index, if there is one. */
+  opAt(index: number): Op | undefined {
+    return this.#history[index];
   }
 
   /** The history index of the invocation of `op`'s operation. */

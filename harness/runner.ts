@@ -9,7 +9,13 @@
  * @module
  */
 import { RpcError } from "../lib/errors.ts";
-import { checkAvailability, checkExceptions, checkStats } from "./checkers/core.ts";
+import {
+  checkAvailability,
+  checkExceptions,
+  checkNodes,
+  checkStats,
+  collectBeyondMaelstrom,
+} from "./checkers/core.ts";
 import { ClientConn, ClientIds } from "./client.ts";
 import type { HarnessClock } from "./clock.ts";
 import {
@@ -23,7 +29,6 @@ import type { NodeBackend, NodeProblem } from "./nodes/process.ts";
 import { createRng } from "./rng.ts";
 import { createService, SERVICE_IDS } from "./services/kv.ts";
 import {
-  type BeyondMaelstrom,
   type CheckResult,
   type Completion,
   MalformedReply,
@@ -299,7 +304,9 @@ export async function runTest(ctx: RunContext): Promise<TestOutcome> {
 }
 
 /** Runs every checker and combines their verdicts (false beats unknown beats true). A checker
- * that throws yields `"valid?": "unknown"` with the error, as in Jepsen. */
+ * that throws yields `"valid?": "unknown"` with the error, as in Jepsen. Every checker's findings
+ * beyond Maelstrom are also collected, with the checker's name, under the top-level
+ * `"beyond-maelstrom"` list. */
 export function analyse(
   history: readonly Op[],
   network: Network,
@@ -328,25 +335,12 @@ export function analyse(
     net: { ...network.stats(invokes, { excludeSpoofed: opts.strict }), "valid?": true },
     workload: guarded("workload", () => workload.check(clientOps, opts)),
     // Our addition: crashes and malformed output, named, instead of a bare stack trace.
-    nodes: nodesResult(problems, opts),
+    nodes: checkNodes(problems, opts),
   };
-  return { ...results, "valid?": mergeValid(Object.values(results).map((r) => r["valid?"])) };
-}
-
-/** The `nodes` result: crashes and bad lines fail it; spoofed `src` lines are
- * `"beyond-maelstrom"` findings (Maelstrom routes them without a word), which fail it only under
- * `--strict`. */
-function nodesResult(problems: readonly NodeProblem[], opts: TestOptions): CheckResult {
-  const spoofed = problems.filter((p) => p.kind === "spoofed-src");
-  const others = problems.filter((p) => p.kind !== "spoofed-src");
-  const findings: BeyondMaelstrom[] = spoofed.map(({ kind: _, ...p }) => ({
-    ...p,
-    anomaly: "spoofed-src",
-  }));
   return {
-    "valid?": others.length === 0 && !(opts.strict && findings.length > 0),
-    problems: others,
-    ...(findings.length > 0 ? { "beyond-maelstrom": findings } : {}),
+    ...results,
+    "valid?": mergeValid(Object.values(results).map((r) => r["valid?"])),
+    "beyond-maelstrom": collectBeyondMaelstrom(results),
   };
 }
 

@@ -97,11 +97,19 @@ Deno.test("process: a node that prints garbage on stdout is named with the line"
     "--bin",
     "tests/fixtures/garbage.ts",
   ]);
-  assert.equal(run.code, 1);
+  // Maelstrom only logs the bad line and ignores the node's later output: the bad line is a
+  // warning, and the echoes that then time out fail the echo checker.
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  assert.equal((run.results!.nodes as CheckResult)["valid?"], true);
+  assert.equal(workload(run.results!)["valid?"], false);
   const [problem] = nodes(run.results!);
   assert.equal(problem.kind, "bad-line");
   assert.equal(problem.line, "Echoing a message, all fine here");
+  const [finding] = run.results!["beyond-maelstrom"] as Record<string, unknown>[];
+  assert.equal(finding.anomaly, "bad-stdout-line");
+  assert.equal(finding.checker, "nodes");
   assert.match(run.stdout, /not JSON; logs belong on stderr/);
+  assert.match(run.stdout, /Beyond Maelstrom/);
 });
 
 Deno.test("process: a missing binary and bad flags are usage errors (254)", async () => {
@@ -110,7 +118,7 @@ Deno.test("process: a missing binary and bad flags are usage errors (254)", asyn
   assert.match(missing.stderr, /The binary "no\/such\/binary" does not exist/);
   const bad = await cli(["-w", "echo", "--bin", "launchers/echo", "--rate", "fast"]);
   assert.equal(bad.code, 254);
-  assert.match(bad.stderr, /--rate must be a number of at least 0, not "fast"/);
+  assert.match(bad.stderr, /--rate must be a plain decimal number such as 0.5 or 10, not "fast"/);
   const unknown = await cli(["-w", "echo", "--bin", "launchers/echo", "--frobnicate"]);
   assert.equal(unknown.code, 254);
   assert.match(unknown.stderr, /frobnicate/);
@@ -150,8 +158,18 @@ Deno.test("simulation: broken lib nodes are caught as in process runs", async ()
     "-w echo --node-count 1 --time-limit 5 --rate 10",
     1,
   );
+  // Maelstrom's verdict: the bad line is only logged; the echoes that then time out fail the echo
+  // checker.
   assert.equal(garbage.results["valid?"], false);
+  assert.equal((garbage.results.nodes as CheckResult)["valid?"], true);
+  assert.equal(workload(garbage.results)["valid?"], false);
   assert.equal(nodes(garbage.results)[0].kind, "bad-line");
+  const strictGarbage = await simulate(
+    "tests/fixtures/garbage.ts",
+    "--strict -w echo --node-count 1 --time-limit 5 --rate 10",
+    1,
+  );
+  assert.equal((strictGarbage.results.nodes as CheckResult)["valid?"], false);
   await assert.rejects(
     simulate("tests/fixtures/silent_init.ts", "-w echo --node-count 1 --time-limit 5", 1),
     /did not answer init within 10000 ms/,

@@ -9,10 +9,16 @@
  * The number of ranges is bounded by the spread of reachable sums, so hundreds of info adds with
  * small deltas stay cheap.
  *
+ * Beyond Maelstrom (see `BeyondMaelstrom` in `harness/types.ts`): Maelstrom checks only the `ok`
+ * final reads, so a run whose final reads all timed out passes there. The `no-final-read` finding
+ * names every node that was asked for a final read and never answered one with `read_ok`; it
+ * counts against `valid?` only under `--strict`.
+ *
  * @module
  */
-import type { CheckResult, Op } from "../types.ts";
+import type { BeyondMaelstrom, CheckResult, Op, TestOptions } from "../types.ts";
 import { quote } from "../workloads/schema.ts";
+import { withBeyondMaelstrom } from "./core.ts";
 
 /** An inclusive integer range `[lo, hi]`.
  *
@@ -106,7 +112,8 @@ export class RangeSet {
 /** Checks a g-counter or pn-counter history. Result keys as Maelstrom's: `errors` (the failing
  * final-read ops, or `null`), `final-reads` (values of all `ok` final reads), `acceptable`
  * (inclusive ranges); plus `error-details` (ours), which names each failing read's node and
- * explains it. No `ok` final read at all is valid, as in Maelstrom.
+ * explains it, and `beyond-maelstrom`. No `ok` final read at all is valid, as in Maelstrom; the
+ * nodes without one are the `no-final-read` finding, which fails the result under `strict`.
  *
  * @example
  * ```ts
@@ -120,16 +127,26 @@ export class RangeSet {
  * r["valid?"]; // true
  * ```
  */
-export function checkCounter(history: readonly Op[]): CheckResult {
+export function checkCounter(
+  history: readonly Op[],
+  opts: Pick<TestOptions, "strict"> = {},
+): CheckResult {
   let definiteSum = 0;
   const infoDeltas: number[] = [];
   const finalReads: Op[] = [];
+  /** Each node asked for a final read, with its final-read completions that were not `ok`. */
+  const unanswered = new Map<string, Op[]>();
   for (const op of history) {
     if (typeof op.process !== "number") continue;
     if (op.f === "add" && op.type === "ok") definiteSum += Number(op.value);
     else if (op.f === "add" && op.type === "info") infoDeltas.push(Number(op.value));
     else if (op.final && op.type === "ok") finalReads.push(op);
+    if (op.final && op.node !== undefined) {
+      if (op.type === "invoke") unanswered.set(op.node, unanswered.get(op.node) ?? []);
+      else if (op.type !== "ok") unanswered.get(op.node)?.push(op);
+    }
   }
+  for (const op of finalReads) if (op.node !== undefined) unanswered.delete(op.node);
   const acceptable = RangeSet.of(definiteSum);
   for (const delta of infoDeltas) acceptable.unionShifted(delta);
   const ranges = acceptable.ranges;
@@ -153,13 +170,41 @@ export function checkCounter(history: readonly Op[]): CheckResult {
     op,
     explanation: explain(op, definiteSum, infoDeltas.length, ranges),
   }));
-  return {
-    "valid?": errors.length === 0,
-    errors: errors.length === 0 ? null : errors,
-    "final-reads": finalReads.map((op) => op.value),
-    acceptable: ranges,
-    "error-details": details,
-  };
+  return withBeyondMaelstrom(
+    {
+      "valid?": errors.length === 0,
+      errors: errors.length === 0 ? null : errors,
+      "final-reads": finalReads.map((op) => op.value),
+      acceptable: ranges,
+      "error-details": details,
+    },
+    noFinalRead(unanswered),
+    opts,
+  );
+}
+
+/** The `no-final-read` finding: the nodes that were asked for a final read and never answered
+ * one with `read_ok`, with how their final reads ended. */
+function noFinalRead(unanswered: ReadonlyMap<string, Op[]>): BeyondMaelstrom[] {
+  if (unanswered.size === 0) return [];
+  const nodes = [...unanswered.keys()].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+  const how = nodes.map((node) => {
+    const last = unanswered.get(node)!.at(-1);
+    const ending = last === undefined
+      ? "never completed"
+      : `ended ${last.type}${
+        last.error === undefined ? "" : ` (${quote(last.error)})`
+      } at op ${last.index}`;
+    return `"${node}": ${ending}`;
+  });
+  return [{
+    anomaly: "no-final-read",
+    message: `No final read succeeded on ${nodes.length} node(s), so their counters were never ` +
+      `checked (${how.join("; ")}). Maelstrom checks only the final reads that succeed, so it ` +
+      `passes such a run`,
+    ops: nodes.flatMap((n) => unanswered.get(n)!.map((op) => op.index)),
+    nodes,
+  }];
 }
 
 function explain(op: Op, sum: number, infoCount: number, ranges: IntRange[]): string {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Op, OpType } from "../types.ts";
+import type { BeyondMaelstrom, Op, OpType } from "../types.ts";
 import { checkCounter, type CounterErrorDetail, RangeSet } from "./counter.ts";
 import { createRng } from "../rng.ts";
 
@@ -124,4 +124,51 @@ Deno.test("hundreds of info adds stay fast", () => {
   const r = checkCounter(h.ops);
   assert.ok(performance.now() - started < 2000);
   assert.ok((r.acceptable as unknown[]).length >= 1);
+});
+
+Deno.test("final reads that all timed out pass as in Maelstrom, with a no-final-read warning", () => {
+  const h = new History();
+  h.add(0, 3, "ok");
+  for (const [p, node] of [[0, "n0"], [1, "n1"]] as const) {
+    h.op(p, "invoke", "read", null, { final: true, node });
+    h.op(p, "info", "read", null, { final: true, node, error: "net-timeout" });
+  }
+  const r = checkCounter(h.ops);
+  // Maelstrom checks only ok final reads: with none, nothing is wrong.
+  assert.equal(r["valid?"], true);
+  assert.deepEqual(r["final-reads"], []);
+  const [f] = r["beyond-maelstrom"] as BeyondMaelstrom[];
+  assert.equal(f.anomaly, "no-final-read");
+  assert.deepEqual(f.nodes, ["n0", "n1"]);
+  assert.deepEqual(f.ops, [3, 5]);
+  assert.match(
+    f.message,
+    /^No final read succeeded on 2 node\(s\).*"n0": ended info \("net-timeout"\) at op 3/,
+  );
+
+  const strict = checkCounter(h.ops, { strict: true });
+  assert.equal(strict["valid?"], false);
+  assert.match(String(strict.explanation), /"no-final-read"/);
+});
+
+Deno.test("no-final-read names only the nodes without an ok final read", () => {
+  const h = new History();
+  h.add(0, 2, "ok");
+  h.finalRead(0, 2, "n0");
+  h.op(1, "invoke", "read", null, { final: true, node: "n1" });
+  h.op(1, "info", "read", null, { final: true, node: "n1", error: "net-timeout" });
+  // A node with two final reads (concurrency 2n) needs one of them to succeed.
+  h.op(2, "invoke", "read", null, { final: true, node: "n0" });
+  h.op(2, "info", "read", null, { final: true, node: "n0", error: "net-timeout" });
+  const r = checkCounter(h.ops);
+  assert.equal(r["valid?"], true);
+  const found = r["beyond-maelstrom"] as BeyondMaelstrom[];
+  assert.deepEqual(found.map((f) => f.nodes), [["n1"]]);
+  // Every node answered: no finding, and strict changes nothing.
+  const ok = new History();
+  ok.add(0, 2, "ok");
+  ok.finalRead(0, 2, "n0");
+  ok.finalRead(1, 2, "n1");
+  assert.deepEqual(checkCounter(ok.ops, { strict: true })["beyond-maelstrom"], []);
+  assert.equal(checkCounter(ok.ops, { strict: true })["valid?"], true);
 });

@@ -13,21 +13,27 @@
  * Lost elements make the history invalid; with no stable element at all the verdict is
  * `"unknown"`.
  *
- * Our addition: values that reads returned but no add ever carried are reported under
- * `unexpected`. Maelstrom ignores them; with `unexpectedIsInvalid` (broadcast) they make the
- * result invalid.
+ * Our additions, checks Maelstrom does not make, listed under `"beyond-maelstrom"` (see
+ * `BeyondMaelstrom` in `harness/types.ts`): they only count against `valid?` with `strict`.
+ * - `unexpected-values`: values that reads returned but no add ever carried. Jepsen's set-full
+ *   only follows added elements, so it ignores them.
+ * - `final-read-missing-values`: an ok read marked `final` (broadcast's, one per client thread)
+ *   that lacks an acknowledged value. Jepsen decides each element by the read *invoked* last, so
+ *   an element missing from most nodes' final reads still counts as stable when the last-invoked
+ *   read holds it; this check asks every node's final read to hold every acknowledged value.
  *
  * @module
  */
-import type { CheckResult, Op, Validity } from "../types.ts";
+import type { BeyondMaelstrom, CheckResult, Op, Validity } from "../types.ts";
 import { jsonKey, quote, sortJson } from "../workloads/schema.ts";
+import { withBeyondMaelstrom } from "./core.ts";
 
-/** How the history names adds and reads, and what counts as invalid.
+/** How the history names adds and reads, and whether checks beyond Maelstrom count.
  *
  * @example
  * ```ts
  * import type { SetFullOptions } from "./set_full.ts";
- * const forBroadcast: SetFullOptions = { addF: "broadcast", unexpectedIsInvalid: true };
+ * const forBroadcast: SetFullOptions = { addF: "broadcast", strict: false };
  * const forGSet: SetFullOptions = { addF: "add" };
  * ```
  */
@@ -38,9 +44,9 @@ export interface SetFullOptions {
   readF?: string;
   /** The elements an ok read returned. Default: the op's value. */
   readValue?: (op: Op) => unknown;
-  /** Our addition: whether values that were never added make the result invalid. Default false,
-   * as in Maelstrom, which ignores them. */
-  unexpectedIsInvalid?: boolean;
+  /** `--strict`: findings under `"beyond-maelstrom"` make the result invalid. Default false, so
+   * the verdict is Maelstrom's. */
+  strict?: boolean;
 }
 
 /** Jepsen's per-element record, as listed under `worst-stale`.
@@ -88,22 +94,36 @@ export interface LostDetail {
   explanation: string;
 }
 
-/** Our addition: a value that a read returned although no add carried it, under
- * `unexpected-details`.
+/** Our addition: a value that a read returned although no add carried it, listed under the
+ * `details` of the `unexpected-values` finding.
  *
  * @example
  * ```ts ignore
- * // { element: 42, read: {...the read's invocation}, "read-completion-index": 4, node: "n3",
- * //   explanation: "Read op 4 on n3 returned 42, which no broadcast op ever carried" }
+ * // { element: 42, "read-index": 3, "read-completion-index": 4, node: "n3" }
  * ```
  */
 export interface UnexpectedDetail {
   element: unknown;
-  /** The invocation of the first ok read that returned it. */
-  read: Op;
+  /** History index of the invocation of the first ok read that returned it. */
+  "read-index": number;
   "read-completion-index": number;
   node: string | null;
-  explanation: string;
+}
+
+/** Our addition: what one node's final reads lacked, the `final-read-missing-values` finding.
+ *
+ * @example
+ * ```ts ignore
+ * // { anomaly: "final-read-missing-values", node: "n2", missing: [4, 7], "missing-count": 2,
+ * //   ops: [41], message: "The final read (op 41) of node \"n2\" lacked 2 acknowledged ..." }
+ * ```
+ */
+export interface FinalReadMissing extends BeyondMaelstrom {
+  anomaly: "final-read-missing-values";
+  node: string;
+  /** The acknowledged values its final reads lacked, sorted, at most 64. */
+  missing: unknown[];
+  "missing-count": number;
 }
 
 /** Quantiles reported for latencies, as Jepsen's. */
@@ -113,6 +133,9 @@ const WORST_STALE = 8;
 /** Bounds on our detail lists, which carry whole ops; the value lists stay complete. */
 const MAX_LOST_DETAILS = 64;
 const MAX_UNEXPECTED_DETAILS = 32;
+/** How many missing values a final-read finding lists per node, and quotes in its message. */
+const MAX_MISSING_LISTED = 64;
+const MAX_QUOTED = 8;
 
 interface ElementState {
   element: unknown;
@@ -146,7 +169,7 @@ class ValueIndex {
 /** Runs the set-full analysis. The result has Jepsen's keys (`attempt-count`, `stable-count`,
  * `lost-count`, `lost`, `never-read-count`, `never-read`, `stale-count`, `stale`, `worst-stale`,
  * `stable-latencies`, `lost-latencies`, `duplicated-count`, `duplicated`) and ours
- * (`lost-details`, `unexpected-count`, `unexpected`, `unexpected-details`, `explanation`).
+ * (`lost-details`, `unexpected-count`, `unexpected`, `explanation`, `beyond-maelstrom`).
  * Latencies are in milliseconds.
  *
  * @example
@@ -178,6 +201,10 @@ export function checkSetFull(history: readonly Op[], options: SetFullOptions): C
   const elements: ElementState[] = [];
   const pendingReads = new Map<number, Op>();
   const unexpected = new Map<string, { element: unknown; read: Op; completion: Op }>();
+  /** Values of ok adds, in history order, without repeats. */
+  const acked: unknown[] = [];
+  const ackedIndex = new ValueIndex();
+  const finalReads: { inv: Op; completion: Op; values: unknown[] }[] = [];
   let readSerial = 0;
 
   for (const op of history) {
@@ -207,6 +234,10 @@ export function checkSetFull(history: readonly Op[], options: SetFullOptions): C
         const state = elements[slot];
         state.addCompletion = op;
         if (op.type === "ok") state.known ??= op;
+        if (op.type === "ok" && ackedIndex.get(op.value) === undefined) {
+          ackedIndex.set(op.value, acked.length);
+          acked.push(op.value);
+        }
       }
     } else if (op.f === readF) {
       if (op.type === "invoke") {
@@ -225,6 +256,7 @@ export function checkSetFull(history: readonly Op[], options: SetFullOptions): C
         };
       }
       const serial = readSerial++;
+      if (op.final === true) finalReads.push({ inv, completion: op, values: values ?? [] });
       for (const v of values ?? []) {
         const slot = slots.get(v);
         if (slot !== undefined) {
@@ -263,9 +295,8 @@ export function checkSetFull(history: readonly Op[], options: SetFullOptions): C
     .slice(0, WORST_STALE)
     .map(({ r }) => r);
 
-  let valid: Validity = lost.length > 0 ? false : stable.length === 0 ? "unknown" : true;
+  const valid: Validity = lost.length > 0 ? false : stable.length === 0 ? "unknown" : true;
   const unexpectedValues = sortJson([...unexpected.values()].map((u) => u.element));
-  if (options.unexpectedIsInvalid && unexpected.size > 0) valid = false;
 
   const result: CheckResult = {
     "valid?": valid,
@@ -293,22 +324,79 @@ export function checkSetFull(history: readonly Op[], options: SetFullOptions): C
     .map((s) => lostDetail(s, options.addF));
   result["unexpected-count"] = unexpected.size;
   result.unexpected = unexpectedValues;
-  result["unexpected-details"] = unexpectedValues.slice(0, MAX_UNEXPECTED_DETAILS).map((v) => {
-    const u = unexpected.get(jsonKey(v))!;
-    const node = u.read.node ?? null;
-    return {
-      element: u.element,
-      read: u.read,
-      "read-completion-index": u.completion.index,
-      node,
-      explanation: `Read op ${u.completion.index}${node === null ? "" : ` on ${node}`} returned ` +
-        `${quote(u.element)}, which no ${options.addF} op ever carried` +
-        (options.unexpectedIsInvalid ? "" : " (reported only: Maelstrom ignores such values)"),
-    } satisfies UnexpectedDetail;
-  });
-  const explanation = explain(valid, lost.length, unexpected.size, options);
+  const explanation = explain(valid, lost.length);
   if (explanation !== undefined) result.explanation = explanation;
-  return result;
+
+  const findings: BeyondMaelstrom[] = [];
+  if (unexpected.size > 0) {
+    const details = unexpectedValues.slice(0, MAX_UNEXPECTED_DETAILS).map((v) => {
+      const u = unexpected.get(jsonKey(v))!;
+      return {
+        element: u.element,
+        "read-index": u.read.index,
+        "read-completion-index": u.completion.index,
+        node: u.read.node ?? null,
+      } satisfies UnexpectedDetail;
+    });
+    const first = details[0];
+    findings.push({
+      anomaly: "unexpected-values",
+      message: `Reads returned ${unexpected.size} value(s) that no ${options.addF} op carried: ` +
+        `${quoteSome(unexpectedValues)}; the first came back from read op ` +
+        `${first["read-completion-index"]}${first.node === null ? "" : ` on ${first.node}`}. ` +
+        `Jepsen's set-full only follows values that were added, so Maelstrom ignores these`,
+      ops: [...new Set(details.map((d) => d["read-completion-index"]))],
+      values: unexpectedValues.slice(0, MAX_UNEXPECTED_DETAILS),
+      details,
+    });
+  }
+  findings.push(...finalReadsMissing(finalReads, acked, options.addF));
+  return withBeyondMaelstrom(result, findings, { strict: options.strict });
+}
+
+/** The `final-read-missing-values` findings: for each node whose ok final reads lack some
+ * acknowledged value, one finding naming the node, the reads and the values. */
+function finalReadsMissing(
+  finalReads: readonly { inv: Op; completion: Op; values: unknown[] }[],
+  acked: readonly unknown[],
+  addF: string,
+): FinalReadMissing[] {
+  const byNode = new Map<string, { ops: number[]; missing: Map<string, unknown> }>();
+  for (const read of finalReads) {
+    const present = new ValueIndex();
+    for (const v of read.values) present.set(v, 0);
+    const missing = acked.filter((v) => present.get(v) === undefined);
+    if (missing.length === 0) continue;
+    const node = read.completion.node ?? read.inv.node ?? "?";
+    const entry = byNode.get(node) ?? { ops: [] as number[], missing: new Map<string, unknown>() };
+    byNode.set(node, entry);
+    entry.ops.push(read.completion.index);
+    for (const v of missing) entry.missing.set(jsonKey(v), v);
+  }
+  return [...byNode].sort(([a], [b]) => a.localeCompare(b, "en", { numeric: true })).map(
+    ([node, { ops, missing }]) => {
+      const values = sortJson([...missing.values()]);
+      const reads = ops.length === 1
+        ? `final read (op ${ops[0]})`
+        : `final reads (ops ${ops.join(", ")})`;
+      return {
+        anomaly: "final-read-missing-values",
+        message: `The ${reads} of node "${node}" lacked ${values.length} acknowledged ` +
+          `${addF} value(s): ${quoteSome(values)}. Maelstrom's set-full judges each value by ` +
+          `the read invoked last, so it does not notice a node that never received a value`,
+        ops,
+        node,
+        missing: values.slice(0, MAX_MISSING_LISTED),
+        "missing-count": values.length,
+      };
+    },
+  );
+}
+
+/** Quotes the first few values of a list and says how many more there are. */
+function quoteSome(values: readonly unknown[]): string {
+  const shown = values.slice(0, MAX_QUOTED).map(quote).join(", ");
+  return values.length > MAX_QUOTED ? `${shown} and ${values.length - MAX_QUOTED} more` : shown;
 }
 
 /** Jepsen's per-element outcome and latencies. */
@@ -367,26 +455,8 @@ function lostDetail(s: ElementState, addF: string): LostDetail {
   };
 }
 
-function explain(
-  valid: Validity,
-  lost: number,
-  unexpected: number,
-  options: SetFullOptions,
-): string | undefined {
+function explain(valid: Validity, lost: number): string | undefined {
   if (valid === true) return undefined;
-  const parts: string[] = [];
-  if (lost > 0) {
-    parts.push(`${lost} acknowledged or observed value(s) were lost (see "lost-details")`);
-  }
-  if (options.unexpectedIsInvalid && unexpected > 0) {
-    parts.push(
-      `reads returned ${unexpected} value(s) that no ${options.addF} op carried ` +
-        `(see "unexpected-details"; Maelstrom ignores these, we do not)`,
-    );
-  }
-  if (parts.length === 0) {
-    return `No value was ever stably present in reads, so nothing could be confirmed`;
-  }
-  const text = parts.join("; and ");
-  return text[0].toUpperCase() + text.slice(1);
+  if (lost > 0) return `${lost} acknowledged or observed value(s) were lost (see "lost-details")`;
+  return `No value was ever stably present in reads, so nothing could be confirmed`;
 }

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
-import type { Op, OpType } from "../types.ts";
-import { checkSetFull, type LostDetail, type UnexpectedDetail } from "./set_full.ts";
+import type { BeyondMaelstrom, Op, OpType } from "../types.ts";
+import {
+  checkSetFull,
+  type FinalReadMissing,
+  type LostDetail,
+  type UnexpectedDetail,
+} from "./set_full.ts";
 
 /** Builds a history; times are given in milliseconds and stored in nanoseconds. */
 class History {
@@ -18,7 +23,13 @@ class History {
   }
 }
 
-const broadcastOpts = { addF: "broadcast", unexpectedIsInvalid: true };
+const broadcastOpts = { addF: "broadcast" };
+const strictOpts = { addF: "broadcast", strict: true };
+
+/** The findings of one anomaly under a result's "beyond-maelstrom". */
+function findings(res: Record<string, unknown>, anomaly: string): BeyondMaelstrom[] {
+  return (res["beyond-maelstrom"] as BeyondMaelstrom[]).filter((f) => f.anomaly === anomaly);
+}
 
 Deno.test("a history where every broadcast is read afterwards is valid", () => {
   const h = new History();
@@ -172,26 +183,37 @@ Deno.test("latency quantiles use sorted[min(n - 1, floor(n * q))] and worst-stal
   assert.deepEqual(worst.map((w) => w.element), [9, 8, 7, 6, 5, 4, 3, 2]);
 });
 
-Deno.test("values never broadcast make broadcast invalid and are reported with the read", () => {
+Deno.test("values never broadcast are a finding, invalid only under --strict", () => {
   const h = new History();
   const b = h.invoke(0, "broadcast", 0, 0);
   h.complete(b, "ok", 1);
   const r = h.invoke(3, "read", null, 2, "n3");
   const rOk = h.complete(r, "ok", 3, [0, 42, "x", 42]);
+  // Maelstrom's verdict: Jepsen's set-full ignores values nobody added.
   const res = checkSetFull(h.ops, broadcastOpts);
-  assert.equal(res["valid?"], false);
+  assert.equal(res["valid?"], true);
+  assert.equal(res.explanation, undefined);
   assert.equal(res["unexpected-count"], 2);
   // A number and a string cannot be ordered, so the list falls back to JSON-text order.
   assert.deepEqual(res.unexpected, ["x", 42]);
-  const details = res["unexpected-details"] as UnexpectedDetail[];
+  const [f] = findings(res, "unexpected-values");
+  assert.deepEqual(f.values, ["x", 42]);
+  assert.deepEqual(f.ops, [rOk.index]);
+  assert.match(f.message, /^Reads returned 2 value\(s\) that no broadcast op carried: "x", 42;/);
+  assert.match(f.message, /from read op 3 on n3\./);
+  const details = f.details as UnexpectedDetail[];
   assert.deepEqual(details.map((d) => d.element), ["x", 42]);
-  const d42 = details.find((d) => d.element === 42)!;
-  assert.deepEqual(d42.read, r);
-  assert.equal(d42["read-completion-index"], rOk.index);
-  assert.equal(d42.node, "n3");
-  assert.match(d42.explanation, /Read op 3 on n3 returned 42, which no broadcast op ever carried/);
-  assert.match(String(res.explanation), /Maelstrom ignores these/);
+  assert.deepEqual(details[1], {
+    element: 42,
+    "read-index": r.index,
+    "read-completion-index": rOk.index,
+    node: "n3",
+  });
   assert.equal(res["lost-count"], 0);
+
+  const strict = checkSetFull(h.ops, strictOpts);
+  assert.equal(strict["valid?"], false);
+  assert.match(String(strict.explanation), /Under --strict.*"unexpected-values"/);
 });
 
 Deno.test("g-set mode: adds are `add`, and unexpected values are reported without failing", () => {
@@ -203,11 +225,60 @@ Deno.test("g-set mode: adds are `add`, and unexpected values are reported withou
   const res = checkSetFull(h.ops, { addF: "add" });
   assert.equal(res["valid?"], true);
   assert.deepEqual(res.unexpected, [99]);
-  const [d] = res["unexpected-details"] as UnexpectedDetail[];
-  assert.match(d.explanation, /reported only/);
+  assert.match(findings(res, "unexpected-values")[0].message, /no add op carried: 99/);
   // Broadcast ops are not adds here.
   const other = checkSetFull(h.ops, { addF: "broadcast" });
   assert.equal(other["attempt-count"], 0);
+});
+
+Deno.test("a final read missing an acknowledged value is a finding naming node and values", () => {
+  const h = new History();
+  for (let v = 0; v < 3; v++) h.complete(h.invoke(0, "broadcast", v, v), "ok", v + 0.5);
+  // Final reads: n1 and n2 never got 1 and 2, but n3's read, invoked last, has everything. Jepsen's
+  // set-full judges each value by the last-invoked read, so it calls every value stable.
+  const r1 = h.invoke(1, "read", null, 10, "n1");
+  const r2 = h.invoke(2, "read", null, 10.1, "n2");
+  const r3 = h.invoke(3, "read", null, 10.2, "n3");
+  const d1 = h.complete(r1, "ok", 11, [0]);
+  const d2 = h.complete(r2, "ok", 11.1, [0, 2]);
+  h.complete(r3, "ok", 11.2, [0, 1, 2]);
+  for (const op of h.ops.slice(-6)) op.final = true;
+
+  const res = checkSetFull(h.ops, broadcastOpts);
+  assert.equal(res["valid?"], true);
+  assert.equal(res["stable-count"], 3);
+  assert.equal(res["lost-count"], 0);
+  const found = findings(res, "final-read-missing-values") as FinalReadMissing[];
+  assert.deepEqual(found.map((f) => [f.node, f.missing, f["missing-count"], f.ops]), [
+    ["n1", [1, 2], 2, [d1.index]],
+    ["n2", [1], 1, [d2.index]],
+  ]);
+  assert.match(
+    found[0].message,
+    new RegExp(
+      `^The final read \\(op ${d1.index}\\) of node "n1" lacked 2 acknowledged ` +
+        `broadcast value\\(s\\): 1, 2\\.`,
+    ),
+  );
+
+  const strict = checkSetFull(h.ops, strictOpts);
+  assert.equal(strict["valid?"], false);
+  assert.match(String(strict.explanation), /"final-read-missing-values"/);
+});
+
+Deno.test("final reads need only acknowledged values, and non-final reads are not checked", () => {
+  const h = new History();
+  h.complete(h.invoke(0, "broadcast", 0, 0), "ok", 1);
+  // Value 1's broadcast timed out: it need not be anywhere.
+  h.complete(h.invoke(0, "broadcast", 1, 2), "info", 3);
+  // A main-phase read that misses 0 is set-full's business, not a final read's.
+  h.complete(h.invoke(1, "read", null, 0.5), "ok", 0.6, []);
+  const f = h.invoke(2, "read", null, 10, "n2");
+  f.final = true;
+  h.complete(f, "ok", 11, [0]);
+  const res = checkSetFull(h.ops, strictOpts);
+  assert.equal(res["valid?"], true);
+  assert.deepEqual(res["beyond-maelstrom"], []);
 });
 
 Deno.test("failed reads and nemesis ops are ignored", () => {

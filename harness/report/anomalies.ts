@@ -51,7 +51,8 @@ export function findAnomalies(results: CheckResult | undefined): Anomaly[] {
   const out: Anomaly[] = [];
   if (!results) return out;
   for (const [name, r] of Object.entries(results)) {
-    if (name === "valid?" || !r || typeof r !== "object") continue;
+    // The top-level "beyond-maelstrom" list repeats checkers' findings; it is no checker.
+    if (name === "valid?" || !r || typeof r !== "object" || Array.isArray(r)) continue;
     const result = r as CheckResult;
     if (result["valid?"] === true) continue;
     if (name === "nodes" && Array.isArray(result.problems)) {

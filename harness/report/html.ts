@@ -468,7 +468,8 @@ function figures(name: string, r: Record<string, unknown>): string {
 function checkerTable(results: CheckResult, links: Links, historyLength: number): string {
   const rows: string[] = [];
   for (const [name, r] of Object.entries(results)) {
-    if (name === "valid?" || !r || typeof r !== "object") continue;
+    // The top-level "beyond-maelstrom" list repeats checkers' findings; it is no checker.
+    if (name === "valid?" || !r || typeof r !== "object" || Array.isArray(r)) continue;
     const rec = r as Record<string, unknown>;
     const summary = rec["valid?"] === true ? undefined : checkerSummary(rec);
     rows.push(

@@ -13,9 +13,11 @@
  * and a `read_ok` returns the stored object itself, so callers must not mutate request or reply
  * values.
  *
- * Deliberate deviations from Maelstrom: a request missing a required field (`key`, `value`,
- * `from`, `to`) gets error 12 (malformed-request) with a sentence, where Maelstrom would treat the
- * field as `nil`. Error texts render values as JSON, where Maelstrom prints EDN.
+ * A missing field (`key`, `value`, `from`, `to`) is `null`, as in Maelstrom's
+ * `src/maelstrom/service.clj`, which reads each field from the body map and gets `nil` when it is
+ * absent: a read of a missing `key` reads the `null` key (error 20 unless something was written
+ * there), a write without `value` stores `null`, and a cas without `from` succeeds only when the
+ * current value is `null`. Error texts render values as JSON, where Maelstrom prints EDN.
  *
  * @module
  */
@@ -101,32 +103,17 @@ interface Entry {
 }
 
 /** Parses a KV request body. Returns `undefined` for a type the KV services do not know (no
- * reply), or an error body for a request missing a field. */
-function parseKvRequest(
-  body: Record<string, unknown>,
-): KvRequest | { error: Record<string, unknown> } | undefined {
+ * reply). Absent fields read as `null`, as Clojure's keyword lookup gives `nil`. */
+function parseKvRequest(body: Record<string, unknown>): KvRequest | undefined {
   const type = body.type;
   if (type !== "read" && type !== "write" && type !== "cas") return undefined;
-  const required = type === "read" ? ["key"] : type === "write" ? ["key", "value"] : [
-    "key",
-    "from",
-    "to",
-  ];
-  for (const field of required) {
-    if (!(field in body) || body[field] === undefined) {
-      return {
-        error: new RpcError(
-          ErrorCode.MalformedRequest,
-          `Request ${JSON.stringify(type)} is missing required field ${JSON.stringify(field)}`,
-        ).toBody(),
-      };
-    }
-  }
-  const key = body.key;
+  const field = (name: string): unknown => body[name] ?? null;
+  const key = field("key");
   const keyId = jsonKey(key);
   if (type === "read") return { kind: "read", key, keyId };
   if (type === "write") {
-    return { kind: "write", key, keyId, value: body.value, valueId: jsonKey(body.value) };
+    const value = field("value");
+    return { kind: "write", key, keyId, value, valueId: jsonKey(value) };
   }
   // Clojure truthiness: everything except null and false counts as true, so `0` and `""` do.
   const flag = body.create_if_not_exists;
@@ -135,10 +122,10 @@ function parseKvRequest(
     kind: "cas",
     key,
     keyId,
-    from: body.from,
-    fromId: jsonKey(body.from),
-    to: body.to,
-    toId: jsonKey(body.to),
+    from: field("from"),
+    fromId: jsonKey(field("from")),
+    to: field("to"),
+    toId: jsonKey(field("to")),
     create,
   };
 }
@@ -200,7 +187,7 @@ class LinKv implements Service {
 
   handle(_src: string, body: Record<string, unknown>): Record<string, unknown> | undefined {
     const req = parseKvRequest(body);
-    if (req === undefined || "error" in req) return req?.error;
+    if (req === undefined) return undefined;
     const { reply, set } = evaluateKv(req, (k) => this.#map.get(k));
     if (set !== undefined) this.#map.set(req.keyId, set);
     return reply;
@@ -237,7 +224,7 @@ class SeqKv implements Service {
 
   handle(src: string, body: Record<string, unknown>): Record<string, unknown> | undefined {
     const req = parseKvRequest(body);
-    if (req === undefined || "error" in req) return req?.error;
+    if (req === undefined) return undefined;
     const latest = this.#latest;
     const clientIndex = this.#clientIndex.get(src) ?? 0;
     // Maelstrom picks uniformly from the client's last index to the newest state.
@@ -324,7 +311,7 @@ class LwwKv implements Service {
 
   handle(_src: string, body: Record<string, unknown>): Record<string, unknown> | undefined {
     const req = parseKvRequest(body);
-    if (req === undefined || "error" in req) return req?.error;
+    if (req === undefined) return undefined;
     const replica = this.#replicas[this.#rng.int(0, LWW_KV_REPLICAS)];
     const current = replica.map.get(req.keyId);
     const store = (value: unknown, valueId: string) => {
@@ -342,8 +329,13 @@ class LwwKv implements Service {
         // lww-kv ignores create_if_not_exists.
         if (current === undefined) return KEY_MISSING();
         if (current.valueId !== req.fromId) {
-          // Maelstrom prints `from` with `str`, not `pr-str`: strings appear without quotes.
-          const from = typeof req.from === "string" ? req.from : JSON.stringify(req.from);
+          // Maelstrom prints `from` with `str`, not `pr-str`: strings appear without quotes, and
+          // `nil` (a null or missing `from`) prints as nothing at all.
+          const from = typeof req.from === "string"
+            ? req.from
+            : req.from === null
+            ? ""
+            : JSON.stringify(req.from);
           return new RpcError(
             ErrorCode.PreconditionFailed,
             `current value ${JSON.stringify(current.value)} is not ${from}`,

@@ -62,16 +62,53 @@ Deno.test("lin-kv compares keys and values as JSON values and renders errors as 
   assert.deepEqual(read(kv, "n0", 1), { type: "read_ok", value: null });
 });
 
-Deno.test("services answer a request missing a required field with error 12", () => {
-  for (const id of ["lin-kv", "seq-kv", "lww-kv"] as const) {
+Deno.test("a missing key, value, from or to is null, as in Maelstrom's service.clj", () => {
+  for (const id of ["lin-kv", "seq-kv"] as const) {
+    // One client only, so seq-kv always answers from the newest state.
     const kv = createService(id, createRng(1));
-    const reply = kv.handle("n0", { type: "read", msg_id: 1 });
-    assert.equal(reply?.type, "error");
-    assert.equal(reply?.code, 12);
-    assert.match(String(reply?.text), /^Request "read" is missing required field "key"$/);
-    assert.equal(kv.handle("n0", { type: "write", key: 1 })?.code, 12);
-    assert.equal(kv.handle("n0", { type: "cas", key: 1, from: 1 })?.code, 12);
+    const h = (body: Record<string, unknown>) => kv.handle("n0", body);
+    assert.deepEqual(h({ type: "read", msg_id: 1 }), MISSING);
+    assert.deepEqual(h({ type: "write", value: 5 }), { type: "write_ok" });
+    assert.deepEqual(h({ type: "read" }), { type: "read_ok", value: 5 });
+    assert.deepEqual(h({ type: "read", key: null }), { type: "read_ok", value: 5 });
+    assert.deepEqual(h({ type: "write", key: "a" }), { type: "write_ok" });
+    assert.deepEqual(h({ type: "read", key: "a" }), { type: "read_ok", value: null });
+    assert.deepEqual(h({ type: "cas", key: "a", to: 2 }), { type: "cas_ok" });
+    assert.deepEqual(h({ type: "read", key: "a" }), { type: "read_ok", value: 2 });
+    assert.deepEqual(h({ type: "cas", key: "a", to: 3 }), {
+      type: "error",
+      code: 22,
+      text: "current value 2 is not null",
+    });
+    assert.deepEqual(h({ type: "cas", key: "a", from: 2 }), { type: "cas_ok" });
+    assert.deepEqual(h({ type: "read", key: "a" }), { type: "read_ok", value: null });
+    assert.deepEqual(h({ type: "cas", key: "b", from: 1 }), MISSING);
+    assert.deepEqual(h({ type: "cas", key: "b", create_if_not_exists: true }), {
+      type: "cas_ok",
+    });
+    assert.deepEqual(h({ type: "read", key: "b" }), { type: "read_ok", value: null });
   }
+});
+
+Deno.test("lww-kv treats missing fields as null and prints a null from as nothing", () => {
+  const kv = createService("lww-kv", createRng(4));
+  const h = (body: Record<string, unknown>) => kv.handle("n0", body);
+  assert.deepEqual(h({ type: "read" }), MISSING);
+  // Each write lands on one of two replicas; enough of them reach both.
+  for (let i = 0; i < 24; i++) {
+    assert.deepEqual(h({ type: "write", key: "a" }), { type: "write_ok" });
+  }
+  for (let i = 0; i < 8; i++) {
+    assert.deepEqual(h({ type: "read", key: "a" }), { type: "read_ok", value: null });
+  }
+  assert.deepEqual(h({ type: "cas", key: "a", to: 1 }), { type: "cas_ok" });
+  for (let i = 0; i < 24; i++) h({ type: "write", key: "a", value: 7 });
+  // Maelstrom formats lww-kv's `from` with `str`, which renders nil as the empty string.
+  assert.deepEqual(h({ type: "cas", key: "a", to: 1 }), {
+    type: "error",
+    code: 22,
+    text: "current value 7 is not ",
+  });
 });
 
 Deno.test("unknown request types get no reply", () => {

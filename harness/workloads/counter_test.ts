@@ -87,3 +87,32 @@ Deno.test("the counter workloads check final reads against the acceptable sums",
   assert.equal(r["valid?"], false);
   assert.deepEqual(r.acceptable, [[0, 0], [2, 2]]);
 });
+
+Deno.test("the counter workloads pass --strict on: a node without an ok final read fails", () => {
+  const h: Op[] = [
+    {
+      index: 0,
+      time: 0,
+      type: "invoke",
+      process: 0,
+      f: "read",
+      value: null,
+      final: true,
+      node: "n0",
+    },
+    {
+      index: 1,
+      time: 1,
+      type: "info",
+      process: 0,
+      f: "read",
+      value: null,
+      final: true,
+      node: "n0",
+    },
+  ];
+  for (const w of [gCounter, pnCounter]) {
+    assert.equal(w.check(h, opts)["valid?"], true);
+    assert.equal(w.check(h, { ...opts, strict: true })["valid?"], false);
+  }
+});

@@ -51,7 +51,7 @@ function gSetGenerator(rng: Rng) {
 
 /** The g-set workload. Not wrapped, no idempotent ops, clients not reusable. Values read but
  * never added are reported by the checker without affecting validity, as Maelstrom ignores
- * them.
+ * them, unless `--strict`.
  *
  * @example
  * ```ts
@@ -70,5 +70,5 @@ export const gSet: Workload = {
     // Unlike broadcast and the counters, g-set's final reads carry no `final` flag.
     await ctx.invoke({ f: "read", value: null });
   },
-  check: (history) => checkSetFull(history, { addF: "add" }),
+  check: (history, opts) => checkSetFull(history, { addF: "add", strict: opts.strict }),
 };

@@ -63,4 +63,5 @@ Deno.test("the g-set checker is set-full over adds and ignores unexpected values
   const r = gSet.check(h, opts);
   assert.equal(r["valid?"], true);
   assert.deepEqual(r.unexpected, [5]);
+  assert.equal(gSet.check(h, { ...opts, strict: true })["valid?"], false);
 });

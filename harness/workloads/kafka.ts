@@ -319,9 +319,10 @@ function compareKeys(a: string, b: string): number {
 const FINAL_LIMIT_MS = 10_000;
 
 /**
- * What the main phase saw: every key of an ok send or poll, and the highest offset per key. Main
- * -phase ops all complete before the final phase starts, and only final assigns seek to the
- * beginning, so the main phase is everything before the first such assign.
+ * What the main phase saw: every key of an ok send or poll, and the highest offset per key, -1 for
+ * a key that was only ever polled empty. Main-phase ops all complete before the final phase
+ * starts, and only final assigns seek to the beginning, so the main phase is everything before the
+ * first such assign.
  *
  * @example
  * ```ts
@@ -343,9 +344,10 @@ export function mainPhaseOffsets(history: readonly Op[]): {
     }
   }
   const keys = [...seen.keys()].sort(compareKeys);
-  const targets = new Map<string, number>();
-  for (const k of keys) if (seen.get(k)! >= 0) targets.set(k, seen.get(k)!);
-  return { keys, targets };
+  // Keys only ever polled empty stay targets at -1, as in Jepsen's `final-polls`
+  // (`jepsen/tests/kafka.clj`): a poll must return such a key, even with no messages, before the
+  // thread stops waiting on it.
+  return { keys, targets: new Map(keys.map((k) => [k, seen.get(k)!])) };
 }
 
 async function finalPhase(ctx: FinalContext): Promise<void> {
@@ -360,6 +362,8 @@ async function finalPhase(ctx: FinalContext): Promise<void> {
   const remaining = new Map(targets);
   while (remaining.size > 0 && !timeUp()) {
     const done = await ctx.invoke({ f: "poll", value: [["poll"]] });
+    // Jepsen's `FinalPolls` drops a key once an ok poll returns it at or past its target; a key
+    // returned with no messages counts as offset -1, which meets a target of -1.
     for (const [k, o] of okMaxOffsets(done).polled) {
       if ((remaining.get(k) ?? Infinity) <= o) remaining.delete(k);
     }

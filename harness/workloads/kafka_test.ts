@@ -472,6 +472,44 @@ Deno.test("the final phase gives up after 10 s", async () => {
   assert.deepEqual(r["error-types"], ["unseen"]);
 });
 
+Deno.test("the final phase waits on keys only ever polled empty until a poll returns them", async () => {
+  const node = new FakeNode();
+  const history: Op[] = [];
+  const main = finalRunner(node, history);
+  await main.invoke(send("1", 1));
+  // A main-phase poll returns key "7" with no messages, so its highest offset is -1.
+  node.override = (b) =>
+    b.type === "poll" ? { type: "poll_ok", msgs: { "7": [] }, in_reply_to: 1 } : undefined;
+  await main.invoke(poll);
+  node.override = undefined;
+  assert.deepEqual(mainPhaseOffsets(history).targets, new Map([["1", 0], ["7", -1]]));
+
+  // This node leaves empty keys out of its poll replies, so "7" never comes back: the thread keeps
+  // polling until Maelstrom's 10 s limit, as Jepsen's final generator does.
+  let mainLength = history.length;
+  await kafka.final!(main, opts);
+  const polls = history.slice(mainLength).filter((o) => o.f === "poll" && o.type === "ok");
+  assert.ok(polls.length > 10, `${polls.length} polls`);
+  assert.ok(main.elapsedMs() >= 10_000);
+
+  // A node that returns the key with an empty list releases the thread after one poll.
+  const node2 = new FakeNode();
+  const history2: Op[] = [];
+  const main2 = finalRunner(node2, history2);
+  await main2.invoke(send("1", 1));
+  node2.override = (b) =>
+    b.type === "poll" ? { type: "poll_ok", msgs: { "7": [] }, in_reply_to: 1 } : undefined;
+  await main2.invoke(poll);
+  node2.override = (b) =>
+    b.type === "poll"
+      ? { type: "poll_ok", msgs: { "1": [[0, 1]], "7": [] }, in_reply_to: 1 }
+      : undefined;
+  mainLength = history2.length;
+  await kafka.final!(main2, opts);
+  const finalOps = history2.slice(mainLength).filter((o) => o.type !== "invoke");
+  assert.deepEqual(finalOps.map((o) => o.f), ["crash", "assign", "poll"]);
+});
+
 Deno.test("no keys in the main phase means no final ops", async () => {
   const history: Op[] = [];
   const main = finalRunner(new FakeNode(), history);
