@@ -72,6 +72,6 @@ export const txnListAppend: Workload = {
   check: (history, opts) =>
     checkListAppend(
       history.filter((op) => typeof op.process === "number"),
-      { consistencyModels: opts.consistencyModels },
+      { consistencyModels: opts.consistencyModels, strict: opts.strict },
     ),
 };

@@ -61,6 +61,6 @@ export const txnRwRegister: Workload = {
   check: (history, opts) =>
     checkRwRegister(
       history.filter((op) => typeof op.process === "number"),
-      { consistencyModels: opts.consistencyModels },
+      { consistencyModels: opts.consistencyModels, strict: opts.strict },
     ),
 };
