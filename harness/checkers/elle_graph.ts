@@ -1308,7 +1308,7 @@ export function resultMap(
 }
 
 /** Adds findings of checks Maelstrom does not make to a checker's result, under
- * `"beyond-maelstrom"`: by default only reported, so the verdict stays Maelstrom's; with
+ * `"beyond-maelstrom"` (after any already there): by default only reported, so the verdict stays Maelstrom's; with
  * `strict` (`--strict`) they make the result invalid.
  *
  * @example
@@ -1325,7 +1325,8 @@ export function withBeyondMaelstrom(
   strict: boolean,
 ): CheckResult {
   if (findings.length === 0) return result;
-  const out: CheckResult = { ...result, "beyond-maelstrom": [...findings] };
+  const earlier = (result["beyond-maelstrom"] ?? []) as BeyondMaelstrom[];
+  const out: CheckResult = { ...result, "beyond-maelstrom": [...earlier, ...findings] };
   if (strict) out["valid?"] = false;
   return out;
 }
