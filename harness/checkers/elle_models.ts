@@ -375,3 +375,38 @@ export function boundary(types: Iterable<string>): { not: string[]; alsoNot: str
     alsoNot: friendly([...ruledOut].filter((m) => !weakest.includes(m))),
   };
 }
+
+/** Levenshtein distance between two short strings. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+/** A hint for an unknown model name: the known name it most likely means (a near spelling, or
+ * `"a , b"` for `"a,b"`, since Maelstrom only splits on a comma with spaces around it), or
+ * `undefined` when nothing is close.
+ *
+ * @example
+ * ```ts
+ * import { suggestModel } from "./elle_models.ts";
+ * suggestModel("strict-serialisable"); // "strict-serializable"
+ * suggestModel("read-committed,serializable"); // "read-committed , serializable"
+ * ```
+ */
+export function suggestModel(name: string): string | undefined {
+  const parts = name.split(/\s*,\s*/);
+  if (parts.length > 1 && parts.every(isKnownModel)) return parts.join(" , ");
+  let best: string | undefined, bestDistance = 4;
+  for (const known of CONSISTENCY_MODEL_NAMES) {
+    const d = editDistance(name.toLowerCase(), known.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [known, d];
+  }
+  return best;
+}

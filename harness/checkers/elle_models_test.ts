@@ -5,6 +5,7 @@ import {
   impliedAnomalies,
   isKnownModel,
   prohibitedAnomalies,
+  suggestModel,
 } from "./elle_models.ts";
 import { checkRwRegister } from "./elle_rw.ts";
 import { checkListAppend } from "./elle_list_append.ts";
@@ -144,4 +145,11 @@ Deno.test("G0 does not stop the search for G-single-item either (list-append)", 
   assert.equal(ser["valid?"], false);
   assert.ok(types(ser)!.includes("G0"), JSON.stringify(types(ser)));
   assert.ok(types(ser)!.includes("G-single-item"), JSON.stringify(types(ser)));
+});
+
+Deno.test("an unknown model name gets a suggestion when one is close", () => {
+  assert.equal(suggestModel("strict-serialisable"), "strict-serializable");
+  assert.equal(suggestModel("Read-Committed"), "read-committed");
+  assert.equal(suggestModel("read-committed,serializable"), "read-committed , serializable");
+  assert.equal(suggestModel("eventual"), undefined);
 });
