@@ -1261,7 +1261,7 @@ export function findCycleAnomalies(
  * - `ours` are our additions (`G0` names): each prohibited one is a failure.
  *
  * `not` / `also-not` are the weakest models ruled out by every type found, reported or not, and
- * the rest.
+ * the rest; like Elle, the result has both (possibly empty) whenever it reports anything.
  *
  * @example
  * ```ts
@@ -1302,8 +1302,9 @@ export function resultMap(
     "anomaly-types": anomalyTypes,
     anomalies: Object.fromEntries(anomalyTypes.map((t) => [t, anomalies[t]])),
   };
-  if (not.length > 0) result.not = not;
-  if (alsoNot.length > 0) result["also-not"] = alsoNot;
+  // Elle merges its boundary in whenever something is reported, empty sets included.
+  result.not = not;
+  result["also-not"] = alsoNot;
   return result;
 }
 
