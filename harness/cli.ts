@@ -36,7 +36,7 @@ import { type Progress, runTest, TestAbort } from "./runner.ts";
 import type { TestOptions, Workload } from "./types.ts";
 import { loadWorkload, WORKLOAD_NAMES } from "./workloads/mod.ts";
 import { writeReport } from "./report/mod.ts";
-import { CONSISTENCY_MODEL_NAMES } from "./checkers/elle_rw.ts";
+import { isKnownModel, suggestModel } from "./checkers/elle_models.ts";
 
 /** A command-line mistake: printed with the usage, exit 254. */
 export class UsageError extends Error {
@@ -405,13 +405,17 @@ export async function main(argv: string[]): Promise<number> {
     return 254;
   }
   const { opts } = cli;
-  const unknownModels = opts.consistencyModels.filter((m) => !CONSISTENCY_MODEL_NAMES.includes(m));
+  const unknownModels = opts.consistencyModels.filter((m) => !isKnownModel(m));
   if (opts.workload.startsWith("txn-") && unknownModels.length > 0) {
-    // Maelstrom accepts any name here and only fails at analysis (valid? unknown); we keep that
-    // verdict but say so up front.
+    // Maelstrom accepts any name here and only fails at analysis, when Elle rejects it (valid?
+    // unknown); we keep that verdict but say so up front, with the name we think was meant.
+    const hints = unknownModels.flatMap((m) => {
+      const hint = suggestModel(m);
+      return hint ? [`"${m}" (did you mean "${hint}"?)`] : [`"${m}"`];
+    });
     console.error(
-      `Warning: unknown consistency model ${unknownModels.map((m) => `"${m}"`).join(", ")}; ` +
-        `the analysis will be "unknown". Models are separated by " , " (spaces around the comma).`,
+      `Warning: unknown consistency model ${hints.join(", ")}; the analysis will be ` +
+        `"unknown". Models are Elle's names, separated by " , " (spaces around the comma).`,
     );
   }
   const simulate = SCRIPT.test(bin) && !cli.process;

@@ -116,10 +116,19 @@ Deno.test("txn fixture: writes visible before their txn ends are G1b", async () 
   assert.ok(anomalyTypes(run).includes("G1b"), JSON.stringify(anomalyTypes(run)));
 });
 
-Deno.test("txn fixture: a missing key read as 0 is a garbage read, even at read uncommitted", async () => {
+Deno.test("txn fixture: a missing key read as 0 is a garbage read, failing under --strict", async () => {
+  // Elle 0.2.2 has no garbage-read check, so the finding is beyond Maelstrom: reported, and
+  // counted only under --strict.
   const run = await simulate("tests/fixtures/txn_garbage.ts", partArgs("6a"), 1);
-  assert.equal(run.results["valid?"], false);
-  assert.ok(anomalyTypes(run).includes("garbage-read"), JSON.stringify(anomalyTypes(run)));
+  const findings = workloadResult(run)["beyond-maelstrom"] as { anomaly: string }[];
+  assert.ok(findings.some((f) => f.anomaly === "garbage-read"), JSON.stringify(findings));
+  assert.ok(!anomalyTypes(run).includes("garbage-read"), JSON.stringify(anomalyTypes(run)));
+  const strict = await simulate(
+    "tests/fixtures/txn_garbage.ts",
+    [...partArgs("6a"), "--strict"],
+    1,
+  );
+  assert.equal(strict.results["valid?"], false);
 });
 
 // The fixture's dirty writes close a cycle only when two transactions that each read a key and

@@ -1,236 +1,41 @@
 /**
  * The parts of an Elle-style transaction checker that do not depend on the data model: the
- * consistency models and the anomalies each prohibits, the dependency graph over transactions
+ * models' prohibited anomalies (from `elle_models.ts`), the dependency graph over transactions
  * (with `ww`, `wr` and `rw` edges, plus `process` or `realtime` edges when the models ask for
  * them), the cycle search per strongly connected component with its explanations, and Elle's
  * result map. The `txn-rw-register` checker (`elle_rw.ts`) and the `txn-list-append` checker
  * (`elle_list_append.ts`) each build the graph from their own reading of the history and hand
  * it here through a {@linkcode CycleContext}.
  *
- * The cycle search, restated from the spec (`checkers.md` §3.5): per component, the
- * `<model>-cycle-exists` cases first, then typed cycles (G0, G1c, G-single-item,
- * G-nonadjacent-item, G2-item and their `-process` / `-realtime` variants) in severity order,
- * each explained step by step. We always search completely, so `cycle-search-timeout` never
- * occurs.
+ * The cycle search follows Elle 0.2.2's `cycle-cases-in-scc` (jepsen-io/elle `src/elle/txn.clj`):
+ * per component, the `<model>-cycle-exists` cases first, then typed cycles (G0, G1c,
+ * G-single-item, G-nonadjacent-item, G2-item and their `-process` / `-realtime` variants) in
+ * severity order, skipping the types the cycle-exists cases rule out and those implied (in Elle's
+ * anomaly graph, `elle_models.ts`) by a type already found; each cycle is explained step by step.
+ * We have no time budget, so `cycle-search-timeout` never occurs.
  *
  * @module
  */
-import type { CheckResult, Op } from "../types.ts";
+import type { BeyondMaelstrom, CheckResult, Op } from "../types.ts";
 import { jsonKey, quote } from "../workloads/schema.ts";
+import {
+  boundary,
+  canonicalModel,
+  CONSISTENCY_MODEL_NAMES,
+  impliedAnomalies,
+  impossibleModels,
+  modelsRuledOutBy,
+  prohibitedAnomalies,
+} from "./elle_models.ts";
 
 // ---------------------------------------------------------------------------------------------
-// Consistency models
+// Consistency models (the tables themselves are Elle's, in `elle_models.ts`)
 
-/** The models we know, by friendly name: the models each one directly implies, and the anomalies
- * it directly prohibits. The full prohibited set of a model is the union over everything it
- * implies. The six models the spec lists (read-uncommitted, read-committed, repeatable-read,
- * snapshot-isolation, serializable, strict-serializable) come out exactly as the spec's lists (a
- * test checks this); the others are our reconstruction of Elle's model graph from the Adya and
- * Cerone hierarchies, which the spec only describes as "prohibiting nothing, or subsets of the
- * above". `garbage-read` is OUR ADDITION, prohibited wherever read-uncommitted is implied. */
-const MODELS: Readonly<
-  Record<string, { implies: readonly string[]; prohibits: readonly string[] }>
-> = {
-  "read-uncommitted": {
-    implies: [],
-    prohibits: ["G0", "PL-1-cycle-exists", "cyclic-versions", "duplicate-elements", "garbage-read"],
-  },
-  "read-committed": {
-    implies: ["read-uncommitted"],
-    prohibits: [
-      "G1",
-      "G1a",
-      "G1b",
-      "G1c",
-      "PL-2-cycle-exists",
-      "dirty-update",
-      "future-read",
-      "incompatible-order",
-    ],
-  },
-  "cursor-stability": { implies: ["read-committed"], prohibits: ["G-cursor"] },
-  "monotonic-view": { implies: ["read-committed"], prohibits: ["G-monotonic"] },
-  "consistent-view": { implies: ["monotonic-view"], prohibits: ["G-single", "G-single-item"] },
-  "monotonic-snapshot-read": { implies: ["monotonic-view"], prohibits: ["G-MSR"] },
-  "forward-consistent-view": { implies: ["consistent-view"], prohibits: ["G-SIb"] },
-  "read-atomic": { implies: ["read-committed"], prohibits: ["internal"] },
-  "causal-cerone": { implies: ["read-atomic"], prohibits: [] },
-  "monotonic-atomic-view": { implies: ["read-committed"], prohibits: [] },
-  "update-serializable": { implies: ["read-committed"], prohibits: ["G-update"] },
-  "repeatable-read": {
-    implies: ["cursor-stability"],
-    prohibits: [
-      "G-single-item",
-      "G-nonadjacent-item",
-      "G2-item",
-      "lost-update",
-      "PL-2.99-cycle-exists",
-    ],
-  },
-  "snapshot-isolation": {
-    implies: [
-      "forward-consistent-view",
-      "monotonic-snapshot-read",
-      "cursor-stability",
-      "causal-cerone",
-      "monotonic-atomic-view",
-    ],
-    prohibits: [
-      "internal",
-      "lost-update",
-      "G-SI",
-      "G-nonadjacent",
-      "G-nonadjacent-item",
-      "PL-SI-cycle-exists",
-    ],
-  },
-  "serializable": {
-    implies: ["repeatable-read", "snapshot-isolation", "update-serializable"],
-    prohibits: ["G2", "write-skew", "predicate-read-miss", "PL-3-cycle-exists"],
-  },
-  "causal": { implies: [], prohibits: [] },
-  "sequential": { implies: ["causal"], prohibits: [] },
-  "linearizable": { implies: ["sequential"], prohibits: [] },
-  "strong-session-read-uncommitted": {
-    implies: ["read-uncommitted"],
-    prohibits: ["G0-process", "strong-session-PL-1-cycle-exists"],
-  },
-  "strong-session-read-committed": {
-    implies: ["read-committed", "strong-session-read-uncommitted"],
-    prohibits: ["G1-process", "G1c-process", "strong-session-PL-2-cycle-exists"],
-  },
-  "strong-session-snapshot-isolation": {
-    implies: ["snapshot-isolation", "strong-session-read-committed"],
-    prohibits: [
-      "G-single-process",
-      "G-single-item-process",
-      "G-nonadjacent-process",
-      "G-nonadjacent-item-process",
-      "strong-session-snapshot-isolation-cycle-exists",
-    ],
-  },
-  "strong-session-serializable": {
-    implies: ["serializable", "strong-session-snapshot-isolation"],
-    prohibits: ["G2-process", "G2-item-process", "strong-session-serializable-cycle-exists"],
-  },
-  "strong-read-uncommitted": {
-    implies: ["strong-session-read-uncommitted"],
-    prohibits: ["G0-realtime", "strong-PL-1-cycle-exists"],
-  },
-  "strong-read-committed": {
-    implies: ["strong-read-uncommitted", "strong-session-read-committed"],
-    prohibits: ["G1-realtime", "G1c-realtime", "strong-PL-2-cycle-exists"],
-  },
-  "strong-snapshot-isolation": {
-    implies: ["strong-read-committed", "strong-session-snapshot-isolation"],
-    prohibits: [
-      "G-single-realtime",
-      "G-single-item-realtime",
-      "G-nonadjacent-realtime",
-      "G-nonadjacent-item-realtime",
-      "strong-snapshot-isolation-cycle-exists",
-    ],
-  },
-  "strict-serializable": {
-    implies: ["strong-session-serializable", "strong-snapshot-isolation", "linearizable"],
-    prohibits: ["G2-realtime", "G2-item-realtime", "PL-SS-cycle-exists"],
-  },
-};
-
-/** Adya's names (and Elle's `strong-*-PL-*` spellings) for models we know by a friendly name. */
-const MODEL_ALIASES: Readonly<Record<string, string>> = {
-  "PL-1": "read-uncommitted",
-  "PL-2": "read-committed",
-  "PL-CS": "cursor-stability",
-  "PL-2L": "monotonic-view",
-  "PL-2+": "consistent-view",
-  "PL-MSR": "monotonic-snapshot-read",
-  "PL-FCV": "forward-consistent-view",
-  "PL-SI": "snapshot-isolation",
-  "PL-2.99": "repeatable-read",
-  "PL-3U": "update-serializable",
-  "PL-3": "serializable",
-  "PL-SS": "strict-serializable",
-  "strong-session-PL-1": "strong-session-read-uncommitted",
-  "strong-session-PL-2": "strong-session-read-committed",
-  "strong-PL-1": "strong-read-uncommitted",
-  "strong-PL-2": "strong-read-committed",
-};
-
-/** Every consistency model name the txn checkers accept: friendly names first, then Adya-style
- * aliases. A CLI can validate `--consistency-models` against it.
- *
- * @example
- * ```ts
- * import { CONSISTENCY_MODEL_NAMES } from "./elle_graph.ts";
- * CONSISTENCY_MODEL_NAMES.includes("read-committed"); // true
- * ```
- */
-export const CONSISTENCY_MODEL_NAMES: readonly string[] = [
-  ...Object.keys(MODELS),
-  ...Object.keys(MODEL_ALIASES),
-];
-
-/** The friendly name of a model, or `undefined` for a name we do not know. */
-function friendlyModel(name: string): string | undefined {
-  if (Object.hasOwn(MODELS, name)) return name;
-  return Object.hasOwn(MODEL_ALIASES, name) ? MODEL_ALIASES[name] : undefined;
-}
-
-/** Each model with every model it implies, itself included (reflexive, transitive). */
-const IMPLIED_MODELS: ReadonlyMap<string, ReadonlySet<string>> = (() => {
-  const out = new Map<string, Set<string>>();
-  const visit = (m: string): Set<string> => {
-    const known = out.get(m);
-    if (known) return known;
-    const set = new Set<string>([m]);
-    out.set(m, set);
-    for (const w of MODELS[m].implies) for (const x of visit(w)) set.add(x);
-    return set;
-  };
-  for (const m of Object.keys(MODELS)) visit(m);
-  return out;
-})();
-
-/** Each model's full prohibited set. */
-const PROHIBITED_BY_MODEL: ReadonlyMap<string, ReadonlySet<string>> = new Map(
-  Object.keys(MODELS).map((m) => {
-    const set = new Set<string>();
-    for (const w of IMPLIED_MODELS.get(m)!) for (const a of MODELS[w].prohibits) set.add(a);
-    return [m, set];
-  }),
-);
-
-/** The anomaly types that the given models prohibit, combined by union: Elle's prohibited set,
- * plus OUR ADDITION `garbage-read` wherever read-uncommitted is implied. Throws a `RangeError`
- * for a model name it does not know (see {@linkcode CONSISTENCY_MODEL_NAMES}).
- *
- * @example
- * ```ts
- * import { prohibitedAnomalies } from "./elle_graph.ts";
- * prohibitedAnomalies(["read-uncommitted"]).has("G0"); // true
- * prohibitedAnomalies(["read-uncommitted"]).has("G1c"); // false
- * ```
- */
-export function prohibitedAnomalies(models: readonly string[]): Set<string> {
-  const out = new Set<string>();
-  for (const name of models) {
-    const m = friendlyModel(name);
-    if (m === undefined) throw new RangeError(unknownModel(name));
-    for (const a of PROHIBITED_BY_MODEL.get(m)!) out.add(a);
-  }
-  return out;
-}
-
-function unknownModel(name: string): string {
-  return `Unknown consistency model ${quote(name)}; expected one of ${
-    CONSISTENCY_MODEL_NAMES.map((n) => quote(n)).join(", ")
-  }`;
-}
+export { CONSISTENCY_MODEL_NAMES, prohibitedAnomalies };
 
 /** What a txn checker needs to know about the models it checks: the anomaly types they prohibit,
  * and the reportable ones (prohibited, plus Elle's two "unknown" types). Throws
- * {@linkcode Unanalysable} for a model name it does not know, which a checker reports as
+ * {@linkcode Unanalysable} for a model name Elle does not know, which a checker reports as
  * `"valid?": "unknown"`, as Maelstrom does when Elle throws.
  *
  * @example
@@ -242,33 +47,15 @@ function unknownModel(name: string): string {
 export function modelAnomalies(
   models: readonly string[],
 ): { prohibited: Set<string>; reportable: Set<string> } {
-  for (const name of models) {
-    if (friendlyModel(name) === undefined) throw new Unanalysable(unknownModel(name));
+  let prohibited: Set<string>;
+  try {
+    prohibited = prohibitedAnomalies(models);
+  } catch (e) {
+    if (e instanceof RangeError) throw new Unanalysable(e.message);
+    throw e;
   }
-  const prohibited = prohibitedAnomalies(models);
   const reportable = new Set([...prohibited, "empty-transaction-graph", "cycle-search-timeout"]);
   return { prohibited, reportable };
-}
-
-/** The models that some anomaly type in `types` rules out. */
-function modelsRuledOutBy(types: Iterable<string>): Set<string> {
-  const ts = [...types];
-  const out = new Set<string>();
-  for (const [m, prohibited] of PROHIBITED_BY_MODEL) {
-    if (ts.some((t) => prohibited.has(t))) out.add(m);
-  }
-  return out;
-}
-
-/** Splits ruled-out models into the weakest ones (`not`) and the rest (`also-not`), as Elle
- * does: a model is among the weakest when nothing it implies is ruled out too. */
-function notAndAlsoNot(ruledOut: ReadonlySet<string>): { not: string[]; alsoNot: string[] } {
-  const not: string[] = [], alsoNot: string[] = [];
-  for (const m of ruledOut) {
-    const weaker = [...IMPLIED_MODELS.get(m)!].some((w) => w !== m && ruledOut.has(w));
-    (weaker ? alsoNot : not).push(m);
-  }
-  return { not: not.sort(), alsoNot: alsoNot.sort() };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1147,66 +934,36 @@ const CYCLE_EXISTS_MODEL: ReadonlyMap<string, string> = new Map(
 /** How a typed search looks for its cycle. */
 type Finder = "g0" | "g1c" | "single" | "nonadjacent" | "g2";
 
-/** The typed searches in severity order. `model` is the model whose cycle-exists case must have
- * fired for the type to be possible at all (Elle's "skip types a still-possible model forbids").
- * Elle's non-item types (G-single, G-nonadjacent, G2) are not searched separately: registers and
- * lists have only item anti-dependencies (no predicates), so their cycles always classify as the
- * item types, which are searched first and make them redundant. */
-const TYPED_SEARCHES: readonly { type: string; model: string; finder: Finder; extra: number }[] = ([
-  ["", 0, ["read-uncommitted", "read-committed", "snapshot-isolation", "repeatable-read"]],
-  ["-process", PROCESS, [
-    "strong-session-read-uncommitted",
-    "strong-session-read-committed",
-    "strong-session-snapshot-isolation",
-    "strong-session-serializable",
-  ]],
-  ["-realtime", REALTIME, [
-    "strong-read-uncommitted",
-    "strong-read-committed",
-    "strong-snapshot-isolation",
-    "strict-serializable",
-  ]],
-] as const).flatMap(([suffix, extra, [ru, rc, si, rr]]) =>
-  ([
-    ["G0", ru, "g0"],
-    ["G1c", rc, "g1c"],
-    ["G-single-item", si, "single"],
-    ["G-nonadjacent-item", si, "nonadjacent"],
-    ["G2-item", rr, "g2"],
-  ] as const).map(([type, model, finder]) => ({ type: `${type}${suffix}`, model, finder, extra }))
+/** The typed searches in Elle's severity order. `typed` marks the searches whose cycle must be
+ * explained as exactly that type (Elle's `:type` constraint; a cycle explained otherwise is
+ * dropped). Elle's non-item types (G-single, G-nonadjacent, G2) are not searched: registers and
+ * lists have only item anti-dependencies (no predicates), so Elle's explainer never labels a
+ * cycle with them and their searches always come up empty. */
+const TYPED_SEARCHES: readonly { type: string; finder: Finder; extra: number; typed: boolean }[] =
+  ([["", 0], ["-process", PROCESS], ["-realtime", REALTIME]] as const).flatMap((
+    [suffix, extra],
+  ) =>
+    ([
+      ["G0", "g0", false],
+      ["G1c", "g1c", false],
+      ["G-single-item", "single", true],
+      ["G-nonadjacent-item", "nonadjacent", true],
+      ["G2-item", "g2", true],
+    ] as const).map(([type, finder, typed]) => ({ type: `${type}${suffix}`, finder, extra, typed }))
+  );
+
+/** Every cycle type Elle can search for (its `cycle-types`), item or not. */
+const CYCLE_TYPES: ReadonlySet<string> = new Set(
+  ["G0", "G1c", "G-single-item", "G-single", "G-nonadjacent-item", "G-nonadjacent", "G2-item", "G2"]
+    .flatMap((t) => [t, `${t}-process`, `${t}-realtime`]),
 );
 
-/** Anomaly implications used for redundancy: finding the key makes each listed type redundant
- * (a model prohibiting the weaker type always prohibits the stronger one too). */
-const IMPLIED_ANOMALIES: ReadonlyMap<string, ReadonlySet<string>> = (() => {
-  const base: Record<string, string[]> = {
-    "G0": ["G1c"],
-    "G1c": ["G-single-item", "G-single"],
-    "G-single-item": ["G-single", "G-nonadjacent-item"],
-    "G-single": ["G-nonadjacent"],
-    "G-nonadjacent-item": ["G-nonadjacent", "G2-item"],
-    "G-nonadjacent": ["G2"],
-    "G2-item": ["G2"],
-    "G2": [],
-  };
-  const direct = new Map<string, string[]>();
-  for (const [a, bs] of Object.entries(base)) {
-    direct.set(a, [...bs, `${a}-process`]);
-    direct.set(`${a}-process`, [...bs.map((b) => `${b}-process`), `${a}-realtime`]);
-    direct.set(`${a}-realtime`, bs.map((b) => `${b}-realtime`));
-  }
-  const closure = new Map<string, Set<string>>();
-  const visit = (a: string): Set<string> => {
-    const known = closure.get(a);
-    if (known) return known;
-    const set = new Set<string>([a]);
-    closure.set(a, set);
-    for (const b of direct.get(a) ?? []) for (const x of visit(b)) set.add(x);
-    return set;
-  };
-  for (const a of direct.keys()) visit(a);
-  return closure;
-})();
+/** Most candidate edges a typed search tries, one breadth-first search each, before giving up on
+ * that type in a component. Elle bounds its search by time instead (1000 ms per component,
+ * reported as `cycle-search-timeout`, which Maelstrom drops); a count keeps ours deterministic.
+ * The first candidate almost always succeeds; the bound only matters in components that already
+ * hold many cycles of other types. */
+const MAX_CANDIDATES = 2000;
 
 /** Records found in one component: Elle's, and OUR ADDITION's G0 names. */
 interface ComponentFindings {
@@ -1214,8 +971,10 @@ interface ComponentFindings {
   ours: CycleAnomaly[];
 }
 
-/** Analyses one strongly connected component of the dependency graph (size two or more): the
- * cycle-exists cases, then one cycle per possible type, complete (no time budget). */
+/** Analyses one strongly connected component of the dependency graph (size two or more) as
+ * Elle's `cycle-cases-in-scc` does: the cycle-exists cases, then one cycle per typed search in
+ * severity order, skipping the types that the cycle-exists cases show cannot occur and those
+ * implied by a type already found. Complete (no time budget). */
 function analyseComponent(
   ctx: CycleContext,
   local: LocalGraph,
@@ -1239,7 +998,7 @@ function analyseComponent(
   // Step 1: cycle-exists cases. A model with a cycle rules out itself and every stronger model.
   const ruledOut = new Set<string>();
   for (const c of CYCLE_EXISTS) {
-    if (ruledOut.has(c.model) || !usable(c.kinds)) continue;
+    if (ruledOut.has(canonicalModel(c.model)) || !usable(c.kinds)) continue;
     const { g, sccs } = view(c.kinds, c.composed);
     let smallest: number[] | undefined;
     for (const members of sccs.comps) {
@@ -1248,7 +1007,7 @@ function analyseComponent(
       }
     }
     if (!smallest) continue;
-    for (const [m, implied] of IMPLIED_MODELS) if (implied.has(c.model)) ruledOut.add(m);
+    for (const m of impossibleModels([c.model])) ruledOut.add(m);
     const scc = toOps(smallest).sort((a, b) => a - b);
     out.elle.push({
       type: c.type,
@@ -1267,22 +1026,32 @@ function analyseComponent(
     });
   }
 
-  // Step 2: typed searches, in severity order, skipping impossible and redundant types.
-  const done = new Set<string>();
+  // Step 2: the cycle types a still-possible cycle-exists model prohibits cannot be there (Elle's
+  // `cycle-exists-cases->impossible-cycle-anomalies`); they start out as redundant.
+  const possible = CYCLE_EXISTS.map((c) => canonicalModel(c.model)).filter((m) => !ruledOut.has(m));
+  const done = new Set<string>(
+    [...prohibitedAnomalies(possible)].filter((t) => CYCLE_TYPES.has(t)),
+  );
+
+  // Step 3: typed searches, in severity order. Finding one makes every type it implies
+  // redundant, and only those: G1c implies G1 and G1c-process, so a G1c does not stop the search
+  // for G-single-item.
   for (const s of TYPED_SEARCHES) {
-    if (done.has(s.type) || !ruledOut.has(s.model) || (s.extra && !usable(s.extra))) continue;
-    const found = findTypedCycle(local, s.finder, s.extra, view);
-    if (!found) continue;
-    const cycle = rotate(found).map((v) => local.verts[v]);
-    const record = explainCycle(ctx, cycle, [...ctx.dataOrder, PROCESS, REALTIME]);
+    if (done.has(s.type) || (s.extra && !usable(s.extra))) continue;
+    let vertices: number[] = [];
+    const accept = (cycle: number[]): CycleAnomaly | undefined => {
+      vertices = rotate(cycle).map((v) => local.verts[v]);
+      const record = explainCycle(ctx, vertices, [...ctx.dataOrder, PROCESS, REALTIME]);
+      return !s.typed || record.type === s.type ? record : undefined;
+    };
+    const record = findTypedCycle(local, s.finder, s.extra, view, accept);
+    if (!record) continue;
     out.elle.push({ type: record.type, record });
-    for (const t of [s.type, record.type]) {
-      for (const x of IMPLIED_ANOMALIES.get(t) ?? [t]) done.add(x);
-    }
+    for (const x of impliedAnomalies([s.type])) done.add(x);
     // OUR ADDITION: Elle explains each ww step of a write cycle as wr (every ww edge is also a
     // wr edge under unique writes) and so labels it G1c. We also report it as G0, by its ww steps.
     if (ctx.nameWriteCyclesG0 && s.finder === "g0" && record.type !== s.type) {
-      const g0 = explainCycle(ctx, cycle, [WW, PROCESS, REALTIME, WR, RW]);
+      const g0 = explainCycle(ctx, vertices, [WW, PROCESS, REALTIME, WR, RW]);
       g0.explanation += ` Elle labels this cycle ${record.type}, because each of its ww ` +
         `steps is also a wr step; also reporting it as ${g0.type} is our addition.`;
       out.ours.push(g0);
@@ -1291,29 +1060,65 @@ function analyseComponent(
   return out;
 }
 
-/** Finds one cycle of a typed search in a component, as local vertices `[v0, ..., v0]`.
+/** A breadth-first path `from → ... → to` in `g` that avoids vertex `avoid` (-1 for none). */
+function pathAvoiding(g: Digraph, from: number, to: number, avoid: number): number[] | undefined {
+  if (from === avoid) return undefined;
+  if (from === to) return [from];
+  const parent = new Int32Array(g.n).fill(-2);
+  parent[from] = -1;
+  const queue = [from];
+  for (let qi = 0; qi < queue.length; qi++) {
+    const u = queue[qi];
+    for (let e = g.off[u]; e < g.off[u + 1]; e++) {
+      const w = g.tgt[e];
+      if (parent[w] !== -2 || w === avoid) continue;
+      parent[w] = u;
+      if (w === to) {
+        const path = [w];
+        for (let x = u; x !== -1; x = parent[x]) path.push(x);
+        return path.reverse();
+      }
+      queue.push(w);
+    }
+  }
+  return undefined;
+}
+
+/** Finds one cycle of a typed search in a component, as local vertices `[v0, ..., v0]`, that
+ * `accept` takes (it explains the cycle and checks its type), and returns the explained record.
  *
- * Each finder relies on the searches before it having come up empty (or on the type being
- * impossible), which the redundancy rules guarantee: by the time G-single-item is searched, the
- * non-rw edges are acyclic; by G-nonadjacent-item, no cycle has exactly one rw edge; by G2-item,
- * none has non-adjacent rw edges. So "any cycle of the right projection" has the right type. */
+ * - G0: any cycle of the ww projection (plus the variant's order edges).
+ * - G1c: a wr edge closed by a ww/wr path.
+ * - G-single-item: exactly one rw edge a → b, closed by a ww/wr path b → ... → a.
+ * - G-nonadjacent-item: a cycle of the projection in which every rw edge follows a ww/wr one,
+ *   through at least one such rw edge.
+ * - G2-item: two adjacent rw edges a → b → c, closed by any path c → ... → a.
+ *
+ * Candidates are tried in vertex order (at most {@linkcode MAX_CANDIDATES}), so the result is
+ * deterministic. */
 function findTypedCycle(
   local: LocalGraph,
   finder: Finder,
   extra: number,
   view: (kinds: number, composed: boolean) => { g: Digraph; sccs: ReturnType<typeof tarjan> },
-): number[] | undefined {
-  const firstCycle = (g: Digraph, sccs: ReturnType<typeof tarjan>) => {
-    for (const members of sccs.comps) {
-      if (nontrivial(g, members)) return cycleThrough(g, members[0], sccs.comp);
-    }
-    return undefined;
-  };
+  accept: (cycle: number[]) => CycleAnomaly | undefined,
+): CycleAnomaly | undefined {
   const plain = WW | WR | extra;
+  let tries = 0;
+  /** Tries the cycle `edge + path back`, within the candidate budget. */
+  const attempt = (cycle: number[] | undefined): CycleAnomaly | undefined | null => {
+    if (++tries > MAX_CANDIDATES) return null;
+    return cycle ? accept(cycle) : undefined;
+  };
   switch (finder) {
     case "g0": {
       const { g, sccs } = view(WW | extra, false);
-      return firstCycle(g, sccs);
+      for (const members of sccs.comps) {
+        if (!nontrivial(g, members)) continue;
+        const found = attempt(cycleThrough(g, members[0], sccs.comp));
+        if (found !== undefined) return found ?? undefined;
+      }
+      return undefined;
     }
     case "g1c": {
       // A wr edge inside a component of the ww ∪ wr projection closes a cycle containing it.
@@ -1322,9 +1127,9 @@ function findTypedCycle(
         for (let e = local.off[u]; e < local.off[u + 1]; e++) {
           const v = local.tgt[e];
           if (!(local.msk[e] & WR) || sccs.comp[u] !== sccs.comp[v]) continue;
-          if (u === v) return [u, u];
-          const back = bfsPath(g, v, u, sccs.comp, sccs.comp[u]);
-          if (back) return [u, ...back];
+          const back = u === v ? [u] : bfsPath(g, v, u, sccs.comp, sccs.comp[u]);
+          const found = attempt(back && [u, ...back]);
+          if (found !== undefined) return found ?? undefined;
         }
       }
       return undefined;
@@ -1338,35 +1143,82 @@ function findTypedCycle(
           if (local.msk[e] & RW && local.tgt[e] !== a) pairs.push([a, local.tgt[e]]);
         }
       }
-      const hit = findReachingPair(g, sccs, pairs);
-      if (!hit) return undefined;
-      const back = bfsPath(g, hit[1], hit[0]);
-      return back ? [hit[0], ...back] : undefined;
+      // Pairs reachable within one component come first; the reachability sets find the rest.
+      const first = findReachingPair(g, sccs, pairs);
+      if (!first) return undefined;
+      // When Elle's explainer labels that cycle otherwise, try the pairs within one component,
+      // which always close a cycle.
+      const rest = pairs.filter((p) => p !== first && sccs.comp[p[0]] === sccs.comp[p[1]]);
+      for (const [a, b] of [first, ...rest]) {
+        const back = bfsPath(g, b, a);
+        const found = attempt(back && [a, ...back]);
+        if (found !== undefined) return found ?? undefined;
+      }
+      return undefined;
     }
     case "nonadjacent": {
       const composed = view(plain, true);
       const g = composed.g as Digraph & { witness: Int32Array };
-      const cycle = firstCycle(g, composed.sccs);
-      if (!cycle) return undefined;
-      // Expand each composed edge a → c back into a → b → c. The result is a closed walk; in
-      // rare histories it can visit a transaction twice.
-      const walk = [cycle[0]];
-      for (let i = 0; i + 1 < cycle.length; i++) {
-        const a = cycle[i], c = cycle[i + 1];
+      const { comp } = composed.sccs;
+      // Each composed edge a → c (a → b by ww/wr, b → c by rw) in a component of the composed
+      // graph, closed by a path c → ... → a, gives a walk whose rw edges are never adjacent.
+      for (let a = 0; a < g.n; a++) {
         for (let e = g.off[a]; e < g.off[a + 1]; e++) {
-          if (g.tgt[e] !== c) continue;
-          if (g.witness[e] >= 0) walk.push(g.witness[e]);
-          break;
+          const c = g.tgt[e];
+          if (g.witness[e] < 0 || comp[a] !== comp[c]) continue;
+          const back = bfsPath(g, c, a, comp, comp[a]);
+          const found = attempt(back && expandComposed(g, [a, ...back]));
+          if (found !== undefined) return found ?? undefined;
         }
-        walk.push(c);
       }
-      return walk;
+      return undefined;
     }
     case "g2": {
-      const { g, sccs } = view(plain | RW, false);
-      return firstCycle(g, sccs);
+      // Two adjacent rw edges a → b → c, closed by a path c → ... → a that avoids b.
+      const { g } = view(plain | RW, false);
+      const rwIn: number[][] = Array.from({ length: local.n }, () => []);
+      for (let a = 0; a < local.n; a++) {
+        for (let e = local.off[a]; e < local.off[a + 1]; e++) {
+          if (local.msk[e] & RW && local.tgt[e] !== a) rwIn[local.tgt[e]].push(a);
+        }
+      }
+      for (let b = 0; b < local.n; b++) {
+        if (rwIn[b].length === 0) continue;
+        const outs: number[] = [];
+        for (let e = local.off[b]; e < local.off[b + 1]; e++) {
+          if (local.msk[e] & RW && local.tgt[e] !== b) outs.push(local.tgt[e]);
+        }
+        for (const a of rwIn[b]) {
+          for (const c of outs) {
+            const back = c === a ? [a] : pathAvoiding(g, c, a, b);
+            const found = attempt(back && [a, b, ...back]);
+            if (found !== undefined) return found ?? undefined;
+          }
+        }
+      }
+      return undefined;
     }
   }
+}
+
+/** Expands each composed edge a → c of a cycle in the composed graph back into a → b → c. The
+ * result is a closed walk; in rare histories it visits a transaction twice. */
+function expandComposed(g: Digraph & { witness: Int32Array }, cycle: readonly number[]): number[] {
+  const walk = [cycle[0]];
+  for (let i = 0; i + 1 < cycle.length; i++) {
+    const a = cycle[i], c = cycle[i + 1];
+    // Prefer the direct edge when there is one, so the walk only goes through rw where needed;
+    // the first edge of the cycle is the composed one we started from.
+    let witness = -1, direct = false;
+    for (let e = g.off[a]; e < g.off[a + 1]; e++) {
+      if (g.tgt[e] !== c) continue;
+      if (g.witness[e] < 0) direct = true;
+      else if (witness < 0) witness = g.witness[e];
+    }
+    if (witness >= 0 && (i === 0 || !direct)) walk.push(witness);
+    walk.push(c);
+  }
+  return walk;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1406,10 +1258,10 @@ export function findCycleAnomalies(
  *   `false` if a prohibited type is left and `"unknown"` if only `empty-transaction-graph` is.
  * - Maelstrom's wrapper (txn-rw-register only) makes any remaining type a failure, so an empty
  *   transaction graph is `false` there.
- * - `ours` are our additions (`G0` names, `garbage-read`): each prohibited one is a failure.
+ * - `ours` are our additions (`G0` names): each prohibited one is a failure.
  *
  * `not` / `also-not` are the weakest models ruled out by every type found, reported or not, and
- * the rest.
+ * the rest; like Elle, the result has both (possibly empty) whenever it reports anything.
  *
  * @example
  * ```ts
@@ -1432,7 +1284,7 @@ export function resultMap(
   const kept = [...found.keys()].filter((t) => reportable.has(t));
   const explained = modelsRuledOutBy(kept.filter((t) => !CYCLE_EXISTS_MODEL.has(t)));
   const elleTypes = kept.filter((t) =>
-    !CYCLE_EXISTS_MODEL.has(t) || !explained.has(CYCLE_EXISTS_MODEL.get(t)!)
+    !CYCLE_EXISTS_MODEL.has(t) || !explained.has(canonicalModel(CYCLE_EXISTS_MODEL.get(t)!))
   );
   // Maelstrom's wrapper would drop cycle-search-timeout here; we never produce it.
   const anomalies: Record<string, unknown[]> = {};
@@ -1444,13 +1296,38 @@ export function resultMap(
   const anomalyTypes = Object.keys(anomalies).sort();
   if (anomalyTypes.length === 0) return { "valid?": true };
   const bad = maelstromWrapper || anomalyTypes.some((t) => prohibited.has(t));
-  const { not, alsoNot } = notAndAlsoNot(modelsRuledOutBy([...found.keys(), ...ours.keys()]));
+  const { not, alsoNot } = boundary([...found.keys(), ...ours.keys()]);
   const result: CheckResult = {
     "valid?": bad ? false : "unknown",
     "anomaly-types": anomalyTypes,
     anomalies: Object.fromEntries(anomalyTypes.map((t) => [t, anomalies[t]])),
   };
-  if (not.length > 0) result.not = not;
-  if (alsoNot.length > 0) result["also-not"] = alsoNot;
+  // Elle merges its boundary in whenever something is reported, empty sets included.
+  result.not = not;
+  result["also-not"] = alsoNot;
   return result;
+}
+
+/** Adds findings of checks Maelstrom does not make to a checker's result, under
+ * `"beyond-maelstrom"` (after any already there): by default only reported, so the verdict stays Maelstrom's; with
+ * `strict` (`--strict`) they make the result invalid.
+ *
+ * @example
+ * ```ts
+ * import { withBeyondMaelstrom } from "./elle_graph.ts";
+ * const finding = { anomaly: "garbage-read", message: "Op 3 read 9, which nobody wrote.", ops: [3] };
+ * withBeyondMaelstrom({ "valid?": true }, [finding], false)["valid?"]; // true
+ * withBeyondMaelstrom({ "valid?": true }, [finding], true)["valid?"]; // false
+ * ```
+ */
+export function withBeyondMaelstrom(
+  result: CheckResult,
+  findings: readonly BeyondMaelstrom[],
+  strict: boolean,
+): CheckResult {
+  if (findings.length === 0) return result;
+  const earlier = (result["beyond-maelstrom"] ?? []) as BeyondMaelstrom[];
+  const out: CheckResult = { ...result, "beyond-maelstrom": [...earlier, ...findings] };
+  if (strict) out["valid?"] = false;
+  return out;
 }

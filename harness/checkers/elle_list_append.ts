@@ -23,14 +23,14 @@
  * 4. The cycle search, models and result map shared with the rw-register checker
  *    (`elle_graph.ts`).
  *
- * One addition goes beyond Maelstrom, marked "OUR ADDITION": `garbage-read`, an ok read holding
- * an element that no transaction ever appended to that key. Elle accepts such reads, or throws
- * (so Maelstrom says "unknown") when one is a key's longest read, as its dirty-update check finds
- * no appender; we report them as an anomaly prohibited at read-uncommitted and above.
+ * One check goes beyond Maelstrom: `garbage-read`, an ok read holding an element that no
+ * transaction ever appended to that key. Elle 0.2.2 has no such check (its dirty-update check
+ * asserts that an appender exists, which we do not reproduce). It is reported under
+ * `"beyond-maelstrom"` and fails the run only with `strict` (`--strict`).
  *
  * @module
  */
-import type { CheckResult, Op } from "../types.ts";
+import type { BeyondMaelstrom, CheckResult, Op } from "../types.ts";
 import { jsonKey } from "../workloads/schema.ts";
 import {
   addOrderEdges,
@@ -49,6 +49,7 @@ import {
   RW,
   show,
   Unanalysable,
+  withBeyondMaelstrom,
   WR,
   WW,
 } from "./elle_graph.ts";
@@ -535,12 +536,13 @@ function findLostUpdates(oks: readonly Txn[]): unknown[] {
   return out;
 }
 
-/** OUR ADDITION (not in Elle or Maelstrom): an ok read holding elements that no transaction of
- * any type, invocations included, ever appended to that key. */
-function findGarbageReads(ops: readonly Txn[], oks: readonly Txn[]): unknown[] {
+/** Beyond Maelstrom (Elle 0.2.2 has no such check): an ok read holding elements that no
+ * transaction of any type, invocations included, ever appended to that key. Reported as a
+ * {@linkcode BeyondMaelstrom} finding, which fails the run only under `--strict`. */
+function findGarbageReads(ops: readonly Txn[], oks: readonly Txn[]): BeyondMaelstrom[] {
   const appended = new KeyValueIndex<true>();
   for (const t of ops) for (const m of t.mops) if (m.f === "append") appended.set(m.k, m.v, true);
-  const out = [];
+  const out: BeyondMaelstrom[] = [];
   for (const t of oks) {
     for (const m of t.mops) {
       if (m.f !== "r") continue;
@@ -548,14 +550,15 @@ function findGarbageReads(ops: readonly Txn[], oks: readonly Txn[]): unknown[] {
       const garbage = m.value.filter((_, i) => !appended.get(m.k, m.elems[i]));
       if (garbage.length === 0) continue;
       out.push({
-        op: t.op,
-        mop: wireMop(m),
-        elements: garbage,
-        explanation: `Garbage read: ${opName(t.op)} read key ${show(m.key)} = ` +
+        anomaly: "garbage-read",
+        message: `Garbage read: ${opName(t.op)} read key ${show(m.key)} = ` +
           `${show(m.value)}, but no transaction ever appended ${
             garbage.map(show).join(", ")
-          } to that key. A read must return null or a list of appended elements (this check ` +
-          `is our addition; Maelstrom does not make it).`,
+          } to that key. A read must return null or a list of appended elements (Maelstrom ` +
+          `does not check this).`,
+        ops: [t.op.index],
+        mop: wireMop(m),
+        elements: garbage,
       });
     }
   }
@@ -688,10 +691,12 @@ export interface ListAppendCheckOptions {
   /** Maelstrom's `--consistency-models`, such as `["strict-serializable"]`. Names are those of
    * `CONSISTENCY_MODEL_NAMES` in `elle_graph.ts`; several combine by union. */
   consistencyModels: string[];
+  /** `--strict`: findings Maelstrom would not make (garbage reads) fail the run. */
+  strict?: boolean;
 }
 
 /** Checks a `txn-list-append` history the way Maelstrom does (Elle's list-append checker, with
- * no wrapper), plus our `garbage-read`, prohibited at read-uncommitted and above.
+ * no wrapper), plus `garbage-read` under `"beyond-maelstrom"` (invalid only with `strict`).
  *
  * The result is `{"valid?": true}` when nothing reportable was found; `{"valid?": false,
  * "anomaly-types", "anomalies", "not", "also-not"}` when the models prohibit something found,
@@ -778,10 +783,10 @@ function check(history: readonly Op[], opts: ListAppendCheckOptions): CheckResul
   };
   for (const { type, record } of findCycleAnomalies(ctx, has).elle) add(type, [record]);
 
-  // OUR ADDITION: garbage reads.
-  const ours = new Map<string, unknown[]>();
-  const garbage = findGarbageReads(ops, oks);
-  if (garbage.length > 0) ours.set("garbage-read", garbage);
-
-  return resultMap(found, ours, prohibited, reportable, false);
+  // Beyond Maelstrom: garbage reads, reported without changing the verdict unless strict.
+  return withBeyondMaelstrom(
+    resultMap(found, new Map(), prohibited, reportable, false),
+    findGarbageReads(ops, oks),
+    opts.strict ?? false,
+  );
 }

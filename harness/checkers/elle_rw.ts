@@ -20,22 +20,20 @@
  * 5. Maelstrom's wrapper on top: no `cycle-search-timeout` (we always search completely) and an
  *    empty transaction graph counts as a failure.
  *
- * Two additions go beyond Maelstrom, on purpose, and are marked "OUR ADDITION" where they happen:
+ * Two things go beyond Maelstrom, on purpose:
  *
- * - **`G0` by name.** With unique writes every `ww` edge is also a `wr` edge, so Elle explains a
- *   write cycle as `G1c` and never reports `G0` (Maelstrom issue #56). We also report the cycle as
- *   `G0`, explained by its `ww` steps, whenever the `ww`-only projection of a component has a
- *   cycle. Maelstrom's own labels (`G1c`, `PL-1-cycle-exists`) are kept alongside it.
- * - **`garbage-read`.** An ok read of a value that no transaction (of any type, invocations
- *   included) ever wrote to that key. Elle accepts these; we prohibit them at read-uncommitted and
- *   every stronger model.
- *
- * Both make our verdict stricter than Maelstrom's in exactly those cases; everything else reaches
- * Maelstrom's verdict.
+ * - **`G0` by name** (marked "OUR ADDITION"). With unique writes every `ww` edge is also a `wr`
+ *   edge, so Elle explains a write cycle as `G1c` and never reports `G0` (Maelstrom issue #56). We
+ *   also report the cycle as `G0`, explained by its `ww` steps, whenever the `ww`-only projection
+ *   of a component has a cycle. Maelstrom's own labels (`G1c`, `PL-1-cycle-exists`) are kept
+ *   alongside it, so the verdict is Maelstrom's.
+ * - **`garbage-read`**: an ok read of a value that no transaction (of any type, invocations
+ *   included) ever wrote to that key. Elle 0.2.2 has no such check. It is reported under
+ *   `"beyond-maelstrom"` and fails the run only with `strict` (`--strict`).
  *
  * @module
  */
-import type { CheckResult, Op } from "../types.ts";
+import type { BeyondMaelstrom, CheckResult, Op } from "../types.ts";
 import { sortJson } from "../workloads/schema.ts";
 import {
   addOrderEdges,
@@ -58,6 +56,7 @@ import {
   show,
   tarjan,
   Unanalysable,
+  withBeyondMaelstrom,
   WR,
   WW,
 } from "./elle_graph.ts";
@@ -249,23 +248,24 @@ function findLostUpdates(
   return out;
 }
 
-/** OUR ADDITION (not in Elle or Maelstrom): an ok read of a non-null value that no transaction
- * of any type, invocations included, ever wrote to that key. Elle's own tests mark this as a known
- * gap; we prohibit it at read-uncommitted and above. */
-function findGarbageReads(ops: readonly Txn[], oks: readonly Txn[]): ReadAnomaly[] {
+/** Beyond Maelstrom (Elle 0.2.2 has no such check): an ok read of a non-null value that no
+ * transaction of any type, invocations included, ever wrote to that key. Elle's own tests mark
+ * this as a known gap. Reported as a {@linkcode BeyondMaelstrom} finding, which fails the run only
+ * under `--strict`. */
+function findGarbageReads(ops: readonly Txn[], oks: readonly Txn[]): BeyondMaelstrom[] {
   const written = new KeyValueIndex<true>();
   for (const t of ops) for (const m of t.mops) if (m.f === "w") written.set(m.k, m.v, true);
-  const out: ReadAnomaly[] = [];
+  const out: BeyondMaelstrom[] = [];
   for (const t of oks) {
     for (const m of t.mops) {
       if (m.f !== "r" || m.v === null || written.get(m.k, m.v)) continue;
       out.push({
-        op: t.op,
-        mop: wireMop(m),
-        explanation: `Garbage read: ${opName(t.op)} read key ${show(m.key)} = ` +
+        anomaly: "garbage-read",
+        message: `Garbage read: ${opName(t.op)} read key ${show(m.key)} = ` +
           `${show(m.value)}, but no transaction ever wrote that value to that key. A read must ` +
-          `return null or a value some transaction wrote (this check is our addition; ` +
-          `Maelstrom does not make it).`,
+          `return null or a value some transaction wrote (Maelstrom does not check this).`,
+        ops: [t.op.index],
+        mop: wireMop(m),
       });
     }
   }
@@ -489,12 +489,14 @@ export interface RwRegisterCheckOptions {
   /** Maelstrom's `--consistency-models`, such as `["read-committed"]`. Names are those of
    * {@linkcode CONSISTENCY_MODEL_NAMES}; several combine by union. */
   consistencyModels: string[];
+  /** `--strict`: findings Maelstrom would not make (garbage reads) fail the run. */
+  strict?: boolean;
 }
 
 /** Checks a `txn-rw-register` history the way Maelstrom does (Elle's rw-register checker with
  * `wfr-keys? true`, then Maelstrom's wrapper), plus two additions of ours: write cycles are also
- * named `G0`, and reads of values nobody wrote are `garbage-read`; both are prohibited at
- * read-uncommitted and above.
+ * named `G0` (prohibited at read-uncommitted and above), and reads of values nobody wrote are
+ * listed under `"beyond-maelstrom"` as `garbage-read` (invalid only with `strict`).
  *
  * The result is `{"valid?": true}` when nothing the models prohibit was found, and otherwise
  * `{"valid?": false, "anomaly-types", "anomalies", "not", "also-not"}`, where every anomaly record
@@ -582,11 +584,12 @@ function check(history: readonly Op[], opts: RwRegisterCheckOptions): CheckResul
   for (const record of cycles.ours) {
     ours.set(record.type, [...(ours.get(record.type) ?? []), record]);
   }
-  // OUR ADDITION: garbage reads.
-  const garbage = findGarbageReads(ops, oks);
-  if (garbage.length > 0) ours.set("garbage-read", garbage);
-
-  return resultMap(found, ours, prohibited, reportable, true);
+  // Beyond Maelstrom: garbage reads, reported without changing the verdict unless strict.
+  return withBeyondMaelstrom(
+    resultMap(found, ours, prohibited, reportable, true),
+    findGarbageReads(ops, oks),
+    opts.strict ?? false,
+  );
 }
 
 /** Elle requires every key to be of one type; mixed keys make it throw, which is reported as

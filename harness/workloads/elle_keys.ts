@@ -7,15 +7,17 @@
  * @module
  */
 import type {
+  BeyondMaelstrom,
   ClientRpc,
   Completion,
   MainGenerator,
+  Op,
   OpTemplate,
   Rng,
   TestOptions,
   WorkloadClient,
 } from "../types.ts";
-import { expectReply, type NamedPredicate } from "./schema.ts";
+import { expectReply, jsonEqual, type NamedPredicate, quote } from "./schema.ts";
 
 /** One micro-op drawn from the window: a read of `key`, or a write of `value` to `key`. */
 export type Mop = { kind: "r"; key: number } | { kind: "w"; key: number; value: number };
@@ -138,28 +140,28 @@ export class TxnGenerator implements MainGenerator {
   }
 }
 
-/** How {@linkcode TxnClient} checks and reads a `txn_ok`. */
+/** How {@linkcode TxnClient} checks a `txn_ok`. */
 export interface TxnReplyShape {
   /** The workload's name, for error messages. */
   workload: string;
-  /** What the reply's `txn` field must be (closed schema; `null` is admitted by Maelstrom). */
+  /** What the reply's `txn` field must be: Maelstrom's closed schema (`null` is admitted). */
   txnField: NamedPredicate<unknown[][] | null>;
-  /** Record a `null` transaction as `[]` (txn-list-append, whose Maelstrom client maps over
-   * it) rather than as `null` (txn-rw-register). */
-  nullTxnAsEmpty: boolean;
 }
 
 /** A txn workload's client connection: one `txn` RPC per op. An `RpcError` (error reply or
  * timeout) propagates, and the runner maps it to `fail` or `info`; a reply outside the closed
- * schema throws `MalformedReply`. The reply's transaction replaces the request's, unchecked
- * against it, as in Maelstrom: the checker analyses what the node says it did.
+ * schema throws `MalformedReply`. The reply's transaction replaces the request's, as in
+ * Maelstrom: the checker analyses what the node says it did. A `null` transaction is recorded as
+ * `[]`, since both of Maelstrom's txn clients map over the reply's micro-ops (`str->kw` in
+ * `src/maelstrom/workload/txn_rw_register.clj` and `txn_list_append.clj`). How the reply
+ * compares with the request is judged afterwards, by {@linkcode txnReplyFindings}.
  *
  * @example
  * ```ts
  * import { TxnClient } from "./elle_keys.ts";
  * const client = new TxnClient(
  *   () => Promise.resolve({ type: "txn_ok", txn: [["r", 1, 3]], in_reply_to: 1 }),
- *   { workload: "txn-rw-register", txnField: { describe: "a list", test: Array.isArray }, nullTxnAsEmpty: false },
+ *   { workload: "txn-rw-register", txnField: { describe: "a list", test: Array.isArray } },
  * );
  * await client.invoke({ f: "txn", value: [["r", 1, null]] }); // { type: "ok", value: [["r", 1, 3]] }
  * ```
@@ -179,6 +181,129 @@ export class TxnClient implements WorkloadClient {
     }
     const reply = await this.#rpc({ type: "txn", txn: op.value });
     const ok = expectReply(reply, "txn_ok", { txn: this.#shape.txnField });
-    return { type: "ok", value: this.#shape.nullTxnAsEmpty ? ok.txn ?? [] : ok.txn };
+    return { type: "ok", value: ok.txn ?? [] };
   }
+}
+
+/** What a `txn_ok` must hold beyond Maelstrom's schema, for {@linkcode txnReplyFindings}. */
+export interface TxnReplyRules {
+  /** The micro-op name of a write: `"w"` (txn-rw-register) or `"append"` (txn-list-append). */
+  writeVerb: "w" | "append";
+  /** What a read may return: an integer or null (registers), a list of integers or null
+   * (lists). */
+  readValue: { readonly describe: string; test(value: unknown): boolean };
+}
+
+/** Most ops listed per kind of mismatch in a finding; the count covers them all. */
+const MAX_FINDING_OPS = 20;
+
+/** Why a `txn_ok`'s transaction does not answer its request, or `undefined` when it does: the
+ * same number of micro-ops, each with the request's function and key in the request's order, a
+ * write's value echoed unchanged, a read's value of the workload's type. Returns the kind of the
+ * first mismatch and a sentence about it.
+ *
+ * @example
+ * ```ts
+ * import { txnReplyProblem } from "./elle_keys.ts";
+ * const rules = {
+ *   writeVerb: "w" as const,
+ *   readValue: { describe: "an integer or null", test: (v: unknown) => v === null || Number.isInteger(v) },
+ * };
+ * txnReplyProblem([["w", 1, 2]], [["w", 1, 3]], rules)?.kind; // "write-value"
+ * ```
+ */
+export function txnReplyProblem(
+  request: unknown,
+  reply: unknown,
+  rules: TxnReplyRules,
+): { kind: string; message: string } | undefined {
+  const req = Array.isArray(request) ? request : [];
+  const rep = Array.isArray(reply) ? reply : [];
+  if (rep.length !== req.length) {
+    return {
+      kind: "length",
+      message: `it has ${rep.length} micro-ops for a request of ${req.length}`,
+    };
+  }
+  for (let i = 0; i < req.length; i++) {
+    const [f, k, v] = req[i] as unknown[];
+    const m = rep[i] as unknown[];
+    if (!Array.isArray(m)) continue; // The schema already made such a reply malformed.
+    const at = `micro-op ${i} (${quote(m)} for ${quote(req[i])})`;
+    if (m[0] !== f) {
+      return { kind: "function", message: `${at} has function ${quote(m[0])}, not ${quote(f)}` };
+    }
+    if (!jsonEqual(m[1], k)) {
+      return { kind: "key", message: `${at} has key ${quote(m[1])}, not ${quote(k)}` };
+    }
+    if (f === rules.writeVerb && !jsonEqual(m[2], v)) {
+      return {
+        kind: "write-value",
+        message: `${at} echoes the ${f === "w" ? "write" : "append"} as ${quote(m[2])}, not ` +
+          `${quote(v)}`,
+      };
+    }
+    if (f === "r" && !rules.readValue.test(m[2])) {
+      return {
+        kind: "read-value",
+        message: `${at} reads ${quote(m[2])}, which is not ${rules.readValue.describe}`,
+      };
+    }
+  }
+  return undefined;
+}
+
+/** Beyond Maelstrom: every ok txn whose reply does not answer its request (see
+ * {@linkcode txnReplyProblem}). Maelstrom's schema only checks each micro-op's shape and
+ * function, so such a reply is analysed as if the node had run it; we report it, one finding per
+ * kind of mismatch, with a count and the first few ops.
+ *
+ * @example
+ * ```ts
+ * import { txnReplyFindings } from "./elle_keys.ts";
+ * import type { Op } from "../types.ts";
+ * const rules = {
+ *   writeVerb: "w" as const,
+ *   readValue: { describe: "an integer or null", test: (v: unknown) => v === null || Number.isInteger(v) },
+ * };
+ * const history: Op[] = [
+ *   { index: 0, time: 0, type: "invoke", process: 0, f: "txn", value: [["r", 1, null]] },
+ *   { index: 1, time: 1, type: "ok", process: 0, f: "txn", value: [] },
+ * ];
+ * txnReplyFindings(history, rules)[0].anomaly; // "txn-reply-mismatch"
+ * ```
+ */
+export function txnReplyFindings(
+  history: readonly Op[],
+  rules: TxnReplyRules,
+): BeyondMaelstrom[] {
+  const pending = new Map<unknown, Op>();
+  const byKind = new Map<string, { count: number; ops: number[]; first: string }>();
+  for (const op of history) {
+    if (op.f !== "txn" || typeof op.process !== "number") continue;
+    if (op.type === "invoke") {
+      pending.set(op.process, op);
+      continue;
+    }
+    const invoke = pending.get(op.process);
+    pending.delete(op.process);
+    if (op.type !== "ok" || !invoke) continue;
+    const problem = txnReplyProblem(invoke.value, op.value, rules);
+    if (!problem) continue;
+    const entry = byKind.get(problem.kind) ??
+      { count: 0, ops: [], first: `op ${op.index}'s reply ${quote(op.value)}: ${problem.message}` };
+    entry.count++;
+    if (entry.ops.length < MAX_FINDING_OPS) entry.ops.push(op.index);
+    byKind.set(problem.kind, entry);
+  }
+  return [...byKind].map(([kind, e]) => ({
+    anomaly: "txn-reply-mismatch",
+    kind,
+    count: e.count,
+    message: `${e.count} ok ${e.count === 1 ? "transaction does" : "transactions do"} not ` +
+      `answer ${e.count === 1 ? "its request" : "their requests"} (${kind}); the first is ` +
+      `${e.first}. A txn_ok must repeat the request's micro-ops in order, echo every write and ` +
+      `fill in each read (Maelstrom does not check this).`,
+    ops: e.ops,
+  }));
 }

@@ -8,9 +8,10 @@
  *
  * @module
  */
+import { withBeyondMaelstrom } from "../checkers/elle_graph.ts";
 import { checkListAppend } from "../checkers/elle_list_append.ts";
 import type { Workload } from "../types.ts";
-import { TxnClient, TxnGenerator } from "./elle_keys.ts";
+import { TxnClient, TxnGenerator, txnReplyFindings, type TxnReplyRules } from "./elle_keys.ts";
 import type { NamedPredicate } from "./schema.ts";
 
 /** One micro-op as it travels on the wire: a read of key `k` (its value `null` in a request, the
@@ -24,8 +25,9 @@ import type { NamedPredicate } from "./schema.ts";
  */
 export type ListAppendMop = ["r", number, number[] | null] | ["append", number, number];
 
-/** One micro-op of a `txn_ok`, as Maelstrom's schema admits it: a read whose value is a list or
- * `null`, or an append of anything. Keys and elements may be of any type. */
+/** One micro-op of a `txn_ok`, as Maelstrom's closed schema admits it (`ReadRes` and `Append` in
+ * `src/maelstrom/workload/txn_list_append.clj`): exactly three elements, a read whose value is a
+ * list or `null`, or an append of anything. Keys and elements may be of any type. */
 function isReplyMop(m: unknown): boolean {
   if (!Array.isArray(m) || m.length !== 3) return false;
   if (m[0] === "append") return true;
@@ -33,13 +35,23 @@ function isReplyMop(m: unknown): boolean {
 }
 
 /** The `txn` field of a `txn_ok`: a list of such micro-ops, or `null`, which Maelstrom's
- * sequence schemas also admit. The reply is not compared with the request, as in Maelstrom; the
- * checker judges what the node says it did. */
+ * sequence schemas also admit. Anything else makes the reply malformed, so the op is `info`. */
 const TXN_FIELD: NamedPredicate<unknown[][] | null> = {
   describe: `an array of micro-ops, each ["r", key, list or null] or ["append", key, element] ` +
     `(or null)`,
   test: (value: unknown): value is unknown[][] | null =>
     value === null || (Array.isArray(value) && value.every(isReplyMop)),
+};
+
+/** What a reply must hold beyond Maelstrom's schema: the request's micro-ops, appends echoed,
+ * reads a list of integers or `null`. Mismatches are findings beyond Maelstrom. */
+const REPLY_RULES: TxnReplyRules = {
+  writeVerb: "append",
+  readValue: {
+    describe: "a list of integers or null",
+    test: (v: unknown): v is number[] | null =>
+      v === null || (Array.isArray(v) && v.every((e) => Number.isInteger(e))),
+  },
 };
 
 /** The `txn-list-append` workload: ops are `{f: "txn", value: [["r",k,null] | ["append",k,v],
@@ -65,13 +77,15 @@ export const txnListAppend: Workload = {
     new TxnClient(rpc, {
       workload: "txn-list-append",
       txnField: TXN_FIELD,
-      // Maelstrom maps over the reply's micro-ops, so a null transaction becomes an empty one.
-      nullTxnAsEmpty: true,
     }),
   generator: (opts, rng) => new TxnGenerator(opts, rng, "append"),
   check: (history, opts) =>
-    checkListAppend(
-      history.filter((op) => typeof op.process === "number"),
-      { consistencyModels: opts.consistencyModels },
+    withBeyondMaelstrom(
+      checkListAppend(
+        history.filter((op) => typeof op.process === "number"),
+        { consistencyModels: opts.consistencyModels, strict: opts.strict },
+      ),
+      txnReplyFindings(history, REPLY_RULES),
+      opts.strict ?? false,
     ),
 };

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { txnListAppend } from "./txn_list_append.ts";
 import { createRng } from "../rng.ts";
 import { MalformedReply } from "../types.ts";
-import type { ClientRpc, Op, OpTemplate, TestOptions } from "../types.ts";
+import type { BeyondMaelstrom, ClientRpc, Op, OpTemplate, TestOptions } from "../types.ts";
+import { checkListAppend } from "../checkers/elle_list_append.ts";
 import { RpcError } from "../../lib/errors.ts";
 import { explain, simulate } from "../../tests/support.ts";
 
@@ -119,6 +120,9 @@ Deno.test("client: any deviation from the closed schema is a MalformedReply", as
     ["a scalar read", { ...good, txn: [["r", 1, 5]] }, /key "txn" should be an array of micro-ops/],
     ["a register write", { ...good, txn: [["w", 1, 5]] }, /key "txn" should be/],
     ["a short micro-op", { ...good, txn: [["append", 1]] }, /key "txn" should be/],
+    ["a micro-op of zeros", { ...good, txn: [[0, 0, 0]] }, /key "txn" should be/],
+    ["a null micro-op", { ...good, txn: [null] }, /key "txn" should be/],
+    ["the wrong function", { ...good, txn: [["read", 1, [5]]] }, /key "txn" should be/],
     ["a missing in_reply_to", { type: "txn_ok", txn: [] }, /key "in_reply_to" is missing/],
   ];
   for (const [what, reply, message] of bad) {
@@ -162,6 +166,41 @@ Deno.test("check: delegates to the list-append checker with the test's models", 
     txnListAppend.check(h, { ...OPTS, consistencyModels: ["read-uncommitted"] }),
     { "valid?": true },
   );
+});
+
+/** A history of one op per process: each request and what the node answered. */
+function answered(...pairs: [unknown[], unknown][]): Op[] {
+  return pairs.flatMap(([request, reply], process) => [
+    { index: 2 * process, time: 2 * process, type: "invoke", process, f: "txn", value: request },
+    { index: 2 * process + 1, time: 2 * process + 1, type: "ok", process, f: "txn", value: reply },
+  ]);
+}
+
+Deno.test("check: replies that do not answer their request are findings beyond Maelstrom", () => {
+  const core: [unknown[], unknown][] = [
+    [[["append", 1, 1]], [["append", 1, 1]]],
+    [[["r", 1, null]], [["r", 1, [1]]]],
+  ];
+  const request = [["r", 2, null], ["append", 2, 1]];
+  const nonsense: [string, unknown][] = [
+    ["length", []],
+    ["length", [["r", 2, null]]],
+    ["function", [["append", 2, 1], ["r", 2, null]]],
+    ["key", [["r", 3, null], ["append", 2, 1]]],
+    ["write-value", [["r", 2, null], ["append", 2, 9]]],
+    ["read-value", [["r", 2, ["x"]], ["append", 2, 1]]],
+  ];
+  for (const [kind, reply] of nonsense) {
+    const h = answered(...core, [request, reply]);
+    const result = txnListAppend.check(h, OPTS);
+    const mismatch = (result["beyond-maelstrom"] as BeyondMaelstrom[] | undefined ?? [])
+      .filter((f) => f.anomaly === "txn-reply-mismatch");
+    assert.deepEqual(mismatch.map((f) => [f.kind, f.count, f.ops]), [[kind, 1, [5]]], kind);
+    const elle = checkListAppend(h, { consistencyModels: OPTS.consistencyModels });
+    assert.equal(result["valid?"], elle["valid?"], kind);
+    assert.equal(txnListAppend.check(h, { ...OPTS, strict: true })["valid?"], false, kind);
+  }
+  assert.equal("beyond-maelstrom" in txnListAppend.check(answered(...core), OPTS), false);
 });
 
 // ## End to end, in the simulator

@@ -6,9 +6,10 @@
  *
  * @module
  */
+import { withBeyondMaelstrom } from "../checkers/elle_graph.ts";
 import { checkRwRegister } from "../checkers/elle_rw.ts";
 import type { Workload } from "../types.ts";
-import { TxnClient, TxnGenerator } from "./elle_keys.ts";
+import { TxnClient, TxnGenerator, txnReplyFindings, type TxnReplyRules } from "./elle_keys.ts";
 import type { NamedPredicate } from "./schema.ts";
 
 /** One micro-op as it travels on the wire: a read of key `k` (its value `null` in a request) or a
@@ -22,14 +23,29 @@ import type { NamedPredicate } from "./schema.ts";
  */
 export type TxnMop = ["r", number, number | null] | ["w", number, number];
 
-/** The `txn` field of a `txn_ok`: a list of micro-ops, each exactly three elements long, or
- * `null`, which Maelstrom's sequence schemas also admit. What the elements hold is not checked
- * here, as in Maelstrom; the checker judges the values. */
+/** One micro-op of a `txn_ok`, as Maelstrom's closed schema admits it (`ReadRes` and `Write` in
+ * `src/maelstrom/workload/txn_rw_register.clj`): exactly three elements, the first `"r"` or
+ * `"w"`. Keys and values may be anything there, `null` included. */
+function isReplyMop(m: unknown): boolean {
+  return Array.isArray(m) && m.length === 3 && (m[0] === "r" || m[0] === "w");
+}
+
+/** The `txn` field of a `txn_ok`: a list of such micro-ops, or `null`, which Maelstrom's
+ * sequence schemas also admit. Anything else makes the reply malformed, so the op is `info`. */
 const TXN_FIELD: NamedPredicate<unknown[][] | null> = {
-  describe: "an array of micro-ops, each an array of exactly 3 elements (or null)",
+  describe: `an array of micro-ops, each ["r", key, value] or ["w", key, value] (or null)`,
   test: (value: unknown): value is unknown[][] | null =>
-    value === null ||
-    (Array.isArray(value) && value.every((m) => Array.isArray(m) && m.length === 3)),
+    value === null || (Array.isArray(value) && value.every(isReplyMop)),
+};
+
+/** What a reply must hold beyond Maelstrom's schema: the request's micro-ops, writes echoed,
+ * reads an integer or `null`. Mismatches are findings beyond Maelstrom. */
+const REPLY_RULES: TxnReplyRules = {
+  writeVerb: "w",
+  readValue: {
+    describe: "an integer or null",
+    test: (v: unknown): v is number | null => v === null || Number.isInteger(v),
+  },
 };
 
 /** The `txn-rw-register` workload: ops are `{f: "txn", value: [["r",k,null] | ["w",k,v], ...]}`.
@@ -55,12 +71,15 @@ export const txnRwRegister: Workload = {
     new TxnClient(rpc, {
       workload: "txn-rw-register",
       txnField: TXN_FIELD,
-      nullTxnAsEmpty: false,
     }),
   generator: (opts, rng) => new TxnGenerator(opts, rng, "w"),
   check: (history, opts) =>
-    checkRwRegister(
-      history.filter((op) => typeof op.process === "number"),
-      { consistencyModels: opts.consistencyModels },
+    withBeyondMaelstrom(
+      checkRwRegister(
+        history.filter((op) => typeof op.process === "number"),
+        { consistencyModels: opts.consistencyModels, strict: opts.strict },
+      ),
+      txnReplyFindings(history, REPLY_RULES),
+      opts.strict ?? false,
     ),
 };

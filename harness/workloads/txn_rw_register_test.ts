@@ -2,8 +2,11 @@ import assert from "node:assert/strict";
 import { txnRwRegister } from "./txn_rw_register.ts";
 import { createRng } from "../rng.ts";
 import { MalformedReply } from "../types.ts";
-import type { ClientRpc, Op, OpTemplate, TestOptions } from "../types.ts";
+import type { BeyondMaelstrom, ClientRpc, Op, OpTemplate, TestOptions } from "../types.ts";
+import { checkRwRegister } from "../checkers/elle_rw.ts";
 import { RpcError } from "../../lib/errors.ts";
+import { Node, type NodeOptions } from "../../lib/mod.ts";
+import { simulate } from "../../tests/support.ts";
 
 const OPTS: TestOptions = {
   workload: "txn-rw-register",
@@ -113,9 +116,10 @@ Deno.test("client: a good reply is ok with the reply's transaction", async () =>
   const { client, sent } = clientWith({ type: "txn_ok", txn, in_reply_to: 1, msg_id: 7 });
   assert.deepEqual(await client.invoke(REQUEST), { type: "ok", value: txn });
   assert.deepEqual(sent, [{ type: "txn", txn: REQUEST.value }]);
-  // msg_id is optional, and Maelstrom's sequence schemas admit null.
+  // msg_id is optional, and Maelstrom's sequence schemas admit null, which its client maps to
+  // an empty transaction.
   const bare = clientWith({ type: "txn_ok", txn: null, in_reply_to: 1 });
-  assert.deepEqual(await bare.client.invoke(REQUEST), { type: "ok", value: null });
+  assert.deepEqual(await bare.client.invoke(REQUEST), { type: "ok", value: [] });
 });
 
 Deno.test("client: any deviation from the closed schema is a MalformedReply", async () => {
@@ -126,6 +130,11 @@ Deno.test("client: any deviation from the closed schema is a MalformedReply", as
     ["a missing txn", { type: "txn_ok", in_reply_to: 1 }, /key "txn" is missing/],
     ["a short micro-op", { ...good, txn: [["r", 1]] }, /key "txn" should be an array of micro-ops/],
     ["a non-array micro-op", { ...good, txn: [5] }, /key "txn" should be/],
+    ["a micro-op of zeros", { ...good, txn: [[0, 0, 0]] }, /key "txn" should be/],
+    ["a null micro-op", { ...good, txn: [null] }, /key "txn" should be/],
+    ["the wrong function", { ...good, txn: [["read", 1, 5]] }, /key "txn" should be/],
+    ["an append", { ...good, txn: [["append", 1, 5]] }, /key "txn" should be/],
+    ["a long micro-op", { ...good, txn: [["r", 1, 5, 6]] }, /key "txn" should be/],
     ["a missing in_reply_to", { type: "txn_ok", txn: [] }, /key "in_reply_to" is missing/],
     ["a float msg_id", { ...good, msg_id: 1.5 }, /key "msg_id" should be an integer/],
   ];
@@ -171,4 +180,98 @@ Deno.test("check: delegates to the rw-register checker with the test's models", 
     txnRwRegister.check(h, { ...OPTS, consistencyModels: ["read-uncommitted"] }),
     { "valid?": true },
   );
+});
+
+Deno.test("client: replies Maelstrom's schema admits are ok, however little they answer", async () => {
+  // Maelstrom's schema takes any key and value, so these are ok ops; the check judges them.
+  for (const txn of [[], [["r", null, null], ["w", null, null]], [["w", 1, 2], ["r", 1, 5]]]) {
+    const { client } = clientWith({ type: "txn_ok", txn, in_reply_to: 1 });
+    assert.deepEqual(await client.invoke(REQUEST), { type: "ok", value: txn });
+  }
+});
+
+/** A history of one op per process: each request and what the node answered. */
+function answered(...pairs: [unknown[], unknown][]): Op[] {
+  return pairs.flatMap(([request, reply], process) => [
+    { index: 2 * process, time: 2 * process, type: "invoke", process, f: "txn", value: request },
+    { index: 2 * process + 1, time: 2 * process + 1, type: "ok", process, f: "txn", value: reply },
+  ]);
+}
+
+Deno.test("check: replies that do not answer their request are findings beyond Maelstrom", () => {
+  // A sound core, T1 writes 1 and T2 reads it, so Elle's analysis has a graph to check...
+  const core: [unknown[], unknown][] = [
+    [[["w", 1, 1]], [["w", 1, 1]]],
+    [[["r", 1, null]], [["r", 1, 1]]],
+  ];
+  const request = [["r", 2, null], ["w", 2, 1]];
+  // ...and one nonsense reply of each kind.
+  const nonsense: [string, unknown][] = [
+    ["length", []],
+    ["function", [["w", 2, 1], ["r", 2, null]]],
+    ["key", [["r", null, null], ["w", 2, 1]]],
+    ["write-value", [["r", 2, null], ["w", 2, 0]]],
+    ["read-value", [["r", 2, "x"], ["w", 2, 1]]],
+  ];
+  for (const [kind, reply] of nonsense) {
+    const h = answered(...core, [request, reply]);
+    const result = txnRwRegister.check(h, OPTS);
+    const findings = result["beyond-maelstrom"] as BeyondMaelstrom[];
+    assert.ok(findings, kind);
+    const mismatch = findings.filter((f) => f.anomaly === "txn-reply-mismatch");
+    assert.deepEqual(mismatch.map((f) => [f.kind, f.count, f.ops]), [[kind, 1, [5]]], kind);
+    assert.match(mismatch[0].message, /Maelstrom does not check this/, kind);
+    // The default verdict is what Elle says of the reply as given; strict fails the run.
+    const elle = checkRwRegister(h.filter((op) => typeof op.process === "number"), {
+      consistencyModels: OPTS.consistencyModels,
+    });
+    assert.equal(result["valid?"], elle["valid?"], kind);
+    assert.equal(txnRwRegister.check(h, { ...OPTS, strict: true })["valid?"], false, kind);
+  }
+  // The sound core alone has no finding.
+  assert.deepEqual(txnRwRegister.check(answered(...core), OPTS), { "valid?": true });
+});
+
+// ## End to end, in the simulator
+
+type TxnMsg = { type: "txn"; txn: [string, number, number | null][] };
+
+/** A node that answers every transaction with `answer(request)`. */
+function answering(answer: (txn: TxnMsg["txn"]) => unknown) {
+  return (options?: NodeOptions) => {
+    const node = new Node<TxnMsg>(options);
+    node.on("txn", (msg) => ({ type: "txn_ok", txn: answer(msg.body.txn) }));
+    return node;
+  };
+}
+
+const SIM_ARGS = "-w txn-rw-register --node-count 1 --time-limit 3 --rate 50 --concurrency 2n " +
+  "--availability total";
+
+Deno.test("simulator: micro-ops outside Maelstrom's schema are info, so total availability fails", async () => {
+  const run = await simulate(answering(() => [[0, 0, 0]]), SIM_ARGS, 1);
+  assert.equal(run.results["valid?"], false);
+  const availability = run.results.availability as Record<string, unknown>;
+  assert.equal(availability["valid?"], false);
+  assert.equal(availability["ok-fraction"], 0);
+  const infos = run.history.filter((op) => op.type === "info");
+  assert.ok(infos.length > 50, `only ${infos.length} info ops`);
+  assert.match(infos[0].exception?.message ?? "", /Malformed RPC response/);
+});
+
+Deno.test("simulator: replies that ignore the request are findings beyond Maelstrom", async () => {
+  // Every request answered with one read of key 0 returning null: Maelstrom's schema takes it.
+  const run = await simulate(answering(() => [["r", 0, null]]), SIM_ARGS, 1);
+  const workload = run.results.workload as Record<string, unknown>;
+  const kinds = (workload["beyond-maelstrom"] as BeyondMaelstrom[]).map((f) => f.kind);
+  // Requests longer than one micro-op get too few back; single reads and writes of other keys
+  // get the wrong key or function.
+  assert.ok(kinds.includes("length") && kinds.includes("key"), JSON.stringify(kinds));
+  // Elle sees only reads of nothing, ordered in real time: nothing it forbids, so Maelstrom
+  // passes this node and so do we by default. Under --strict the findings fail the run.
+  assert.equal(workload["valid?"], true);
+  assert.equal(run.results["valid?"], true);
+  const strict = await simulate(answering(() => [["r", 0, null]]), `${SIM_ARGS} --strict`, 1);
+  assert.equal((strict.results.workload as Record<string, unknown>)["valid?"], false);
+  assert.equal(strict.results["valid?"], false);
 });
