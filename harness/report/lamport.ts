@@ -515,7 +515,10 @@ export function renderPage(
   out.push(`</g>`);
 
   // Dead and paused spans on their node's line. A dead node's line is hidden under its band; the
-  // restart that ends the span is a bar across the line, where the node's next life begins.
+  // restart that ends the span is a bar across the line, where the node's next life begins. The
+  // bars and labels go on top of everything, with the partition labels, so message labels cannot
+  // hide them.
+  const faultMarks: string[] = [];
   out.push(`<g class="faults">`);
   for (const f of faultSpansOf(run.history, run.endMs)) {
     const l = laneOf.get(f.node);
@@ -526,22 +529,26 @@ export function renderPage(
     const what = f.kind === "kill" ? "dead" : "paused";
     const until = f.ongoing
       ? "until the end of the run"
+      : f.endedByKill
+      ? `until killed at ${fmtMs(f.endMs)}`
       : `until ${f.kind === "kill" ? "restarted" : "resumed"} at ${fmtMs(f.endMs)}`;
-    const parts = [
-      `<title>${esc(`${f.node} ${what} from ${fmtMs(f.startMs)} ${until}`)}</title>`,
-      `<rect x="${px(lx - 7)}" y="${px(y0)}" width="14" height="${
+    out.push(
+      `<g class="fault ${f.kind}" data-node="${attr(f.node)}"><title>${
+        esc(`${f.node} ${what} from ${fmtMs(f.startMs)} ${until}`)
+      }</title><rect x="${px(lx - 7)}" y="${px(y0)}" width="14" height="${
         px(Math.max(1, y1 - y0))
-      }" rx="3"/>`,
-    ];
+      }" rx="3"/></g>`,
+    );
+    const marks: string[] = [];
     if (ext[0] >= top) {
-      parts.push(
+      marks.push(
         `<text class="fault-label" x="${px(lx + 10)}" y="${px(y0 + 10)}">${
           f.kind === "kill" ? "killed" : "paused"
         }</text>`,
       );
     }
-    if (!f.ongoing && ext[1] <= bottom) {
-      parts.push(
+    if (!f.ongoing && !f.endedByKill && ext[1] <= bottom) {
+      marks.push(
         f.kind === "kill"
           ? `<line class="new-life" x1="${px(lx - 10)}" y1="${px(y1)}" x2="${px(lx + 10)}" y2="${
             px(y1)
@@ -549,9 +556,11 @@ export function renderPage(
           : `<text class="fault-label" x="${px(lx + 10)}" y="${px(y1 + 12)}">resumed</text>`,
       );
     }
-    out.push(
-      `<g class="fault ${f.kind}" data-node="${attr(f.node)}">${parts.join("")}</g>`,
-    );
+    if (marks.length) {
+      faultMarks.push(
+        `<g class="fault-mark ${f.kind}" data-node="${attr(f.node)}">${marks.join("")}</g>`,
+      );
+    }
   }
   out.push(`</g>`);
 
@@ -740,6 +749,7 @@ export function renderPage(
   }
   out.push(`</g>`);
   out.push(`<g class="partition-labels">${partitionLabels.join("")}</g>`);
+  out.push(`<g class="fault-marks">${faultMarks.join("")}</g>`);
   out.push(`</svg>`);
 
   return {
@@ -848,10 +858,10 @@ svg.lamport .partition rect { fill: #ffe9c7; opacity: 0.75; }
 svg.lamport .partition .cut { stroke: #f0a040; stroke-width: 5; opacity: 0.55; }
 svg.lamport .fault.kill rect { fill: #E9A4A0; opacity: 0.9; }
 svg.lamport .fault.pause rect { fill: #A0B1E9; opacity: 0.8; }
-svg.lamport .fault .new-life { stroke: #b03a30; stroke-width: 3; }
+svg.lamport .fault-mark .new-life { stroke: #b03a30; stroke-width: 3; }
 svg.lamport .fault-label { font-size: 10px; fill: #5c2a26; font-family: system-ui, sans-serif;
   paint-order: stroke; stroke: #fff; stroke-width: 3px; }
-svg.lamport .fault.pause .fault-label { fill: #2a3a6e; }
+svg.lamport .fault-mark.pause .fault-label { fill: #2a3a6e; }
 svg.lamport .partition-label { font-size: 11px; fill: #8a4f00; font-family: system-ui, sans-serif;
   font-weight: 600; }
 svg.lamport .axis text { font-size: 10px; fill: #7a828c; text-anchor: end; }
