@@ -434,6 +434,8 @@ export interface FaultSpan {
   endMs: number;
   /** True when nothing ended it before the run did. */
   ongoing: boolean;
+  /** A pause can also end by a kill: a stopped process can still be killed. */
+  endedByKill?: boolean;
 }
 
 /** The dead and paused periods of every node in a history, in order of start.
@@ -459,11 +461,12 @@ export function faultSpansOf(history: readonly Op[], endMs: number): FaultSpan[]
     open.set(key(kind, node), span);
     spans.push(span);
   };
-  const end = (kind: FaultSpan["kind"], node: string, atMs: number) => {
+  const end = (kind: FaultSpan["kind"], node: string, atMs: number, byKill = false) => {
     const span = open.get(key(kind, node));
     if (!span) return;
     span.endMs = atMs;
     span.ongoing = false;
+    if (byKill) span.endedByKill = true;
     open.delete(key(kind, node));
   };
   for (const op of history) {
@@ -472,7 +475,7 @@ export function faultSpansOf(history: readonly Op[], endMs: number): FaultSpan[]
     for (const [node, result] of Object.entries(op.value)) {
       if (result === "killed") {
         // A process killed while stopped is no longer paused: its pause ends with it.
-        end("pause", node, atMs);
+        end("pause", node, atMs, true);
         begin("kill", node, atMs);
       } else if (result === "started") end("kill", node, atMs);
       else if (result === "paused") begin("pause", node, atMs);

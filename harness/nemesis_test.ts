@@ -223,7 +223,7 @@ Deno.test("fault spans: per node dead and paused periods; a kill ends a pause; p
   ].map((op, index) => ({ ...op, index }));
   const spans = faultSpansOf(history, 1000);
   assert.deepEqual(spans, [
-    { kind: "pause", node: "n0", startMs: 100, endMs: 200, ongoing: false },
+    { kind: "pause", node: "n0", startMs: 100, endMs: 200, ongoing: false, endedByKill: true },
     { kind: "kill", node: "n0", startMs: 200, endMs: 300, ongoing: false },
     { kind: "kill", node: "n1", startMs: 200, endMs: 1000, ongoing: true },
     { kind: "pause", node: "n2", startMs: 400, endMs: 1000, ongoing: true },

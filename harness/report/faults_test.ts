@@ -63,6 +63,14 @@ Deno.test("the Lamport diagram shows dead and paused spans; a restart visibly be
     lifePage,
     /<line class="new-life"[^>]*\/><text class="fault-label"[^>]*>new life<\/text>/,
   );
+  // A paused node that is killed is not resumed: its pause ends where its death begins.
+  const pausedThenKilled = spans.find((s) => s.kind === "pause" && s.endedByKill);
+  assert.ok(pausedThenKilled);
+  const endPage = renderPage(run, plan, pageOfTime(plan, pausedThenKilled.endMs)).body;
+  assert.match(
+    endPage,
+    new RegExp(`<title>${pausedThenKilled.node} paused from [^<]* until killed at [^<]*</title>`),
+  );
   const pausePage = renderPage(run, plan, pageOfTime(plan, paused.startMs)).body;
   assert.match(
     pausePage,

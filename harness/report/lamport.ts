@@ -22,9 +22,9 @@
  *
  * @module
  */
-import { faultSpansOf } from "../nemesis.ts";
 import type { JournalEntry } from "../network.ts";
 import { compareIds, isInitMessage, type RunData } from "./load.ts";
+import { FAULT_CSS, renderFaultSpans } from "./lamport_faults.ts";
 import {
   attr,
   cut,
@@ -514,46 +514,9 @@ export function renderPage(
   }
   out.push(`</g>`);
 
-  // Dead and paused spans on their node's line. A dead node's line is hidden under its band; the
-  // restart that ends the span is a bar across the line, where the node's next life begins.
-  out.push(`<g class="faults">`);
-  for (const f of faultSpansOf(run.history, run.endMs)) {
-    const l = laneOf.get(f.node);
-    const ext = l === undefined ? undefined : extent(f.startMs, f.endMs);
-    if (l === undefined || !ext) continue;
-    const [y0, y1] = [Math.max(ext[0], top), Math.min(ext[1], bottom)];
-    const lx = lanes[l].x;
-    const what = f.kind === "kill" ? "dead" : "paused";
-    const until = f.ongoing
-      ? "until the end of the run"
-      : `until ${f.kind === "kill" ? "restarted" : "resumed"} at ${fmtMs(f.endMs)}`;
-    const parts = [
-      `<title>${esc(`${f.node} ${what} from ${fmtMs(f.startMs)} ${until}`)}</title>`,
-      `<rect x="${px(lx - 7)}" y="${px(y0)}" width="14" height="${
-        px(Math.max(1, y1 - y0))
-      }" rx="3"/>`,
-    ];
-    if (ext[0] >= top) {
-      parts.push(
-        `<text class="fault-label" x="${px(lx + 10)}" y="${px(y0 + 10)}">${
-          f.kind === "kill" ? "killed" : "paused"
-        }</text>`,
-      );
-    }
-    if (!f.ongoing && ext[1] <= bottom) {
-      parts.push(
-        f.kind === "kill"
-          ? `<line class="new-life" x1="${px(lx - 10)}" y1="${px(y1)}" x2="${px(lx + 10)}" y2="${
-            px(y1)
-          }"/><text class="fault-label" x="${px(lx + 10)}" y="${px(y1 + 12)}">new life</text>`
-          : `<text class="fault-label" x="${px(lx + 10)}" y="${px(y1 + 12)}">resumed</text>`,
-      );
-    }
-    out.push(
-      `<g class="fault ${f.kind}" data-node="${attr(f.node)}">${parts.join("")}</g>`,
-    );
-  }
-  out.push(`</g>`);
+  // Dead and paused spans on their node's line; their marks go on top of everything.
+  const faults = renderFaultSpans(run, lanes, laneOf, extent, top, bottom);
+  out.push(faults.bands);
 
   // Time axis: a label every 48 px or so, and the compressed idle stretches.
   out.push(`<g class="axis">`);
@@ -746,6 +709,7 @@ export function renderPage(
   }
   out.push(`</g>`);
   out.push(`<g class="partition-labels">${partitionLabels.join("")}</g>`);
+  out.push(faults.marks);
   out.push(`</svg>`);
 
   return {
@@ -844,7 +808,7 @@ const DEFS = `<defs>${
 }</defs>`;
 
 /** The diagram's styles, for the page that embeds it. */
-export const LAMPORT_CSS = `
+export const LAMPORT_CSS = FAULT_CSS + `
 svg.lamport, svg.lamport-header { display: block; font-family: ui-monospace, SFMono-Regular,
   Menlo, Consolas, "DejaVu Sans Mono", monospace; }
 svg.lamport .lane { stroke: #c9ced6; stroke-width: 1; }
@@ -852,12 +816,6 @@ svg.lamport .lane.node { stroke: #56606b; stroke-width: 1.5; }
 svg.lamport .lane.service { stroke: #8e6bbf; stroke-width: 1.5; stroke-dasharray: 6 3; }
 svg.lamport .partition rect { fill: #ffe9c7; opacity: 0.75; }
 svg.lamport .partition .cut { stroke: #f0a040; stroke-width: 5; opacity: 0.55; }
-svg.lamport .fault.kill rect { fill: #E9A4A0; opacity: 0.9; }
-svg.lamport .fault.pause rect { fill: #A0B1E9; opacity: 0.8; }
-svg.lamport .fault .new-life { stroke: #b03a30; stroke-width: 3; }
-svg.lamport .fault-label { font-size: 10px; fill: #5c2a26; font-family: system-ui, sans-serif;
-  paint-order: stroke; stroke: #fff; stroke-width: 3px; }
-svg.lamport .fault.pause .fault-label { fill: #2a3a6e; }
 svg.lamport .partition-label { font-size: 11px; fill: #8a4f00; font-family: system-ui, sans-serif;
   font-weight: 600; }
 svg.lamport .axis text { font-size: 10px; fill: #7a828c; text-anchor: end; }
