@@ -489,6 +489,7 @@ export async function main(argv: string[]): Promise<number> {
         progress: tty && !simulate
           ? (p) => Deno.stderr.writeSync(progressLine(p, opts))
           : undefined,
+        log: (line) => console.error(tty && !simulate ? `\n${line}` : line),
         onNetwork(network) {
           if (cli.logNetSend) network.onSend = (e) => console.error(`:send ${JSON.stringify(e)}`);
           if (cli.logNetRecv) network.onRecv = (e) => console.error(`:recv ${JSON.stringify(e)}`);

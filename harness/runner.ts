@@ -73,6 +73,8 @@ export interface RunContext {
   progress?: (p: Progress) => void;
   /** Called with the network as soon as it exists (for `--log-net-send` and friends). */
   onNetwork?: (network: Network) => void;
+  /** Receives the phase lines Maelstrom logs, such as "Waiting for recovery...". */
+  log?: (line: string) => void;
 }
 
 /** A snapshot for the progress line. */
@@ -275,6 +277,7 @@ export async function runTest(ctx: RunContext): Promise<TestOutcome> {
     if (workload.final) {
       await nemesis?.final();
       phase = "recovery";
+      ctx.log?.("Waiting for recovery...");
       await clock.sleep(RECOVERY_MS);
       phase = "final";
       const finalStart = clock.now();

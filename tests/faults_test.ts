@@ -145,3 +145,39 @@ Deno.test("a node that does not come back from a restart ends the test: exit 255
   );
   assert.equal(run.results, undefined);
 });
+
+Deno.test('final phase: the CLI logs Maelstrom\'s "Waiting for recovery..." before the wait', async () => {
+  // Only workloads with final ops have the recovery wait; echo has none, so it never says it.
+  const broadcast = await cli([
+    "-w",
+    "broadcast",
+    "--bin",
+    "challenges/broadcast.ts",
+    "--node-count",
+    "3",
+    "--time-limit",
+    "3",
+    "--nemesis",
+    "kill",
+    "--seed",
+    "5",
+    "--no-report",
+  ]);
+  assert.equal(broadcast.code, 0, broadcast.stdout + broadcast.stderr);
+  assert.match(broadcast.stderr, /^Waiting for recovery\.\.\.$/m);
+  const echo = await cli([
+    "-w",
+    "echo",
+    "--bin",
+    "challenges/echo.ts",
+    "--node-count",
+    "1",
+    "--time-limit",
+    "2",
+    "--seed",
+    "5",
+    "--no-report",
+  ]);
+  assert.equal(echo.code, 0, echo.stdout + echo.stderr);
+  assert.doesNotMatch(echo.stderr, /Waiting for recovery/);
+});
