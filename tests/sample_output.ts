@@ -16,11 +16,12 @@
  * @example
  * ```ts
  * import { matchSample, parseSamples } from "./sample_output.ts";
+ * const fence = "`".repeat(3);
  * const [block] = parseSamples([
- *   "// ```console",
+ *   `// ${fence}console`,
  *   "// $ deno task maelstrom test --bin challenges/echo.ts -w echo --seed 1",
  *   "//   ✓ stats  <ops> ops: <ops> ok, 0 fail, 0 info",
- *   "// ```",
+ *   `// ${fence}`,
  * ].join("\n"));
  * matchSample(block.expected, "  ✓ stats         48 ops: 48 ok, 0 fail, 0 info\n"); // []
  * ```
@@ -46,7 +47,8 @@ const COMMENT = /^\s*(?:\/\/|\*)\s?/;
  * @example
  * ```ts
  * import { parseSamples } from "./sample_output.ts";
- * parseSamples("// ```console\n// $ echo hi\n// hi\n// ```").length; // 1
+ * const fence = "`".repeat(3);
+ * parseSamples(`// ${fence}console\n// $ echo hi\n// hi\n// ${fence}`).length; // 1
  * ```
  */
 export function parseSamples(source: string): SampleBlock[] {
