@@ -155,7 +155,7 @@ if (import.meta.main) await createNode().run();
 // is not a bound. The round number buys one at the price of the writes of rounds with nothing new,
 // mostly the quiet final 10 s: about 3 nodes × 10 rounds × 2 = 60 messages per test. A
 // compare-and-set that leaves the value as it was would not do: it changes nothing, so seq-kv may
-// answer it from an old state (maelstrom#39).
+// answer it from an old state (https://github.com/jepsen-io/maelstrom/issues/39).
 //
 // ## What you should see
 //

@@ -59,7 +59,9 @@ Deno.test("a page shows command, date, machine, staleness and published sources"
   assert.ok(page.includes("- Command: `deno task bench:broadcast`"));
   assert.ok(page.includes("2026-12-02 12:00 UTC (measured before the verdict-parity changes)"));
   assert.ok(page.includes("- Machine: 2 cores, 24 GiB, Deno 2.5.0, linux x86_64"));
-  assert.ok(page.includes("[teivah/gossip-glomers](https://github.com/teivah/gossip-glomers)"));
+  assert.ok(
+    page.includes("[teivah/gossip-glomers, README](https://github.com/teivah/gossip-glomers)"),
+  );
   // A variant lands under its family's heading, and unmeasured families say how to measure them.
   assert.ok(page.indexOf("### kafka-naive") > page.indexOf("## Kafka-style log (5c)"));
   assert.ok(page.includes("Not measured yet: run `deno task bench:echo`."));
