@@ -46,7 +46,7 @@ if (import.meta.main) await createNode().run();
 //
 // The fly.io command line in the simulator (`deno task test:echo` runs it as a real process):
 // each operation costs its request and its reply, nothing travels between servers, and `init`
-// lifts the average a little above 2. Measured figures: [BENCHMARKS.md].
+// lifts the average a little above 2. One echo process's throughput is in [BENCHMARKS.md].
 //
 // ```console
 // $ deno task maelstrom test --bin challenges/echo.ts -w echo --node-count 1 --time-limit 10 \

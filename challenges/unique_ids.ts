@@ -50,7 +50,7 @@ if (import.meta.main) await createNode().run();
 //
 // The fly.io command line in the simulator (`deno task test:unique-ids` runs it as real
 // processes): every request is answered while partitions come and go, no id repeats, and no
-// message travels between servers. Measured figures: [BENCHMARKS.md].
+// message travels between servers. Every part's simulator timing is in [BENCHMARKS.md].
 //
 // ```console
 // $ deno task maelstrom test --bin challenges/unique_ids.ts -w unique-ids --time-limit 30 \
