@@ -310,8 +310,8 @@ if (import.meta.main) await createNode({}, Deno.args).run();
 // (2 more). A poll reads messages one by one until the first missing one, which ends the gap-free
 // run (2 messages per message, plus 2 for the miss, even when there is nothing new). That is
 // correct, since an offset is claimed by one send only and a message never changes once written,
-// but it costs 12.5 servers messages per operation; a send whose message write is lost would also
-// stall its key for good.
+// but it costs about a dozen servers messages per operation (see BENCHMARKS.md); a send whose
+// message write is lost would also stall its key for good.
 function naive(node: Node<Message>, kv: Kv): Node<Message> {
   node.on("send", async (req) => {
     const { key, msg } = req.body;
