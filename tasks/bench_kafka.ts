@@ -171,7 +171,7 @@ if (import.meta.main) {
   const design = positionals[0];
   const variant = [design, values.sim ? "sim" : undefined].filter(Boolean);
   const page = recordSection({
-    id: ["kafka", ...variant].join("-"),
+    id: ["kafka", ...variant].join("-").toLowerCase().replace(/[^a-z0-9-]/g, "-"),
     title: `Kafka-style log (5c), ${design ?? "replicate"} design, ${
       values.sim ? "simulator" : "real processes"
     }`,
