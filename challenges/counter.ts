@@ -100,7 +100,7 @@ export function createNode(options?: NodeOptions): Node<Message> {
   // An add is acknowledged as soon as it is counted in memory, and reaches seq-kv with the next
   // sync round. A node that crashed could lose up to one round of acknowledged adds; Maelstrom's
   // g-counter test partitions the network but never kills a node, and writing through on every
-  // add would cost 2 more messages per add (see "What you should see").
+  // add would cost 2 more messages per add (the figures are in BENCHMARKS.md).
   node.on("add", (msg) => {
     ownCount += msg.body.delta;
     return { type: "add_ok" };
@@ -155,21 +155,21 @@ if (import.meta.main) await createNode().run();
 // is not a bound. The round number buys one at the price of the writes of rounds with nothing new,
 // mostly the quiet final 10 s: about 3 nodes × 10 rounds × 2 = 60 messages per test. A
 // compare-and-set that leaves the value as it was would not do: it changes nothing, so seq-kv may
-// answer it from an old state (maelstrom#39).
+// answer it from an old state (https://github.com/jepsen-io/maelstrom/issues/39).
 //
 // ## What you should see
 //
-// `deno task test:counter` runs the fly.io command line: about 2,000 ops in 20 s (a third of them
-// adds) while partitions come and go, then 3 final reads, all equal to the total. Five real
-// process runs in a row all ended like this one:
+// The fly.io command line in the simulator (`deno task test:counter` runs it as real processes):
+// every node's final read equals the total while partitions come and go, and the server messages
+// are the sync rounds' alone, whatever the traffic; measured figures: [BENCHMARKS.md].
 //
-//     ✓ stats         2033 ops: 2033 ok, 0 fail, 0 info
-//     ✓ net           msgs-per-op 2.26 all, 0.26 servers (4594 messages)
-//     Everything looks good! ヽ(‘ー`)ノ
+// ```console
+// $ deno task maelstrom test --bin challenges/counter.ts -w g-counter --node-count 3 --rate 100 \
+//     --time-limit 20 --nemesis partition --seed 1
+//   ✓ stats         <ops> ops: <ops> ok, 0 fail, 0 info
+//   ✓ net           msgs-per-op <n> all, 0.<n> servers (<n> messages)
+//   ✓ workload      final-reads [<total>,<total>,<total>], acceptable [[<total>,<total>]]
+// Everything looks good! ヽ(‘ー`)ノ
+// ```
 //
-// with final reads `[1405, 1405, 1405]` against an acceptable `[[1405, 1405]]`. The server
-// figure is 0.26 to 0.27 messages per op on every run, simulated or real, because the number of
-// server messages does not depend on the traffic at all: each node runs 29 rounds in the 30 s test, and each round costs 6
-// messages (a write and two reads, each a request and a reply), so 3 × 29 × 6 = 522. The best
-// published figure, from a design that reads every key in seq-kv on each client read, is 3.18.
-// Writing through on every add (about 680 of them) would add some 1,360 messages, 0.67 per op.
+// [BENCHMARKS.md]: ../BENCHMARKS.md

@@ -44,10 +44,17 @@ if (import.meta.main) await createNode().run();
 
 // ## What you should see
 //
-// `deno task test:echo` runs the fly.io command line (1 node, 10 s at 5 ops/s) and ends with:
+// The fly.io command line in the simulator (`deno task test:echo` runs it as a real process):
+// each operation costs its request and its reply, nothing travels between servers, and `init`
+// lifts the average a little above 2. One echo process's throughput is in [BENCHMARKS.md].
 //
-//     echo   valid   ~50 ops, 0 failed, msgs/op 2.0 (all) 0.0 (servers)
-//     Everything looks good! ヽ(‘ー`)ノ
+// ```console
+// $ deno task maelstrom test --bin challenges/echo.ts -w echo --node-count 1 --time-limit 10 \
+//     --seed 1
+//   ✓ stats         <ops> ops: <ops> ok, 0 fail, 0 info
+//   ✓ net           msgs-per-op <n> all, 0.00 servers (<n> messages)
+//   ✓ nodes         no crashes, no malformed output
+// Everything looks good! ヽ(‘ー`)ノ
+// ```
 //
-// Every operation costs exactly two messages, the request and the reply, and none travel between
-// servers.
+// [BENCHMARKS.md]: ../BENCHMARKS.md

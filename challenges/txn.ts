@@ -179,25 +179,22 @@ if (import.meta.main) await createNode().run();
 
 // ## What you should see
 //
-// `deno task test:txn 6c` runs the fly.io command of 6c (with the real `--nemesis`) as real
-// processes and ends with (seed 146679374):
+// 6c's fly.io command line in the simulator (`deno task test:txn` runs 6a-6c as real processes):
+// every transaction is answered, partitioned or not, and a transaction costs its request and its
+// reply while replication adds a few hundredths of a message per operation; measured figures:
+// [BENCHMARKS.md].
 //
-//     ✓ stats         19895 ops: 19895 ok, 0 fail, 0 info
-//     ✓ availability  ok-fraction 1.0000 (required total)
-//     ✓ net           msgs-per-op 2.03 all, 0.03 servers (40468 messages)
-//     Everything looks good! ヽ(‘ー`)ノ
+// ```console
+// $ deno task maelstrom test --bin challenges/txn.ts -w txn-rw-register --node-count 2 \
+//     --concurrency 2n --time-limit 20 --rate 1000 --consistency-models read-committed \
+//     --availability total --nemesis partition --seed 1
+//   ✓ stats         <ops> ops: <ops> ok, 0 fail, 0 info
+//   ✓ availability  ok-fraction 1.0000 (required total)
+//   ✓ net           msgs-per-op <n> all, 0.0<n> servers (<n> messages)
+// Everything looks good! ヽ(‘ー`)ノ
+// ```
 //
-// `deno task bench:txn --seed 1` (real processes; the nemesis cuts n0 from n1 for the first
-// 12.5 s, then heals) measured:
+// A peer sees a write up to 100 ms late when connected, and only after the heal when not: read
+// uncommitted and read committed allow that, and total availability demands it.
 //
-//     part  srv msgs/op  all msgs/op  median ms  p99 ms  availability
-//     6b          0.016        2.017       0.38    4.42        1.0000
-//     6c          0.016        2.016       0.38    7.69        1.0000
-//
-// A transaction costs its request and its reply and nothing more: replication is about 10
-// batches a second per node (fewer while partitioned, as each waits out its 500 ms timeout), so
-// 0.016-0.03 server messages per op over ~20,000 transactions. Latency is the node's local work,
-// well under a millisecond at the median; the p99 is scheduling noise of two busy processes. In
-// exchange a peer sees a write up to 100 ms late when connected (33 ms at the median in the
-// simulator), and only after the heal when not: read uncommitted and read committed allow that,
-// and total availability demands it.
+// [BENCHMARKS.md]: ../BENCHMARKS.md

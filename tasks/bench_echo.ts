@@ -11,6 +11,8 @@
  *
  * @module
  */
+import { recordSection } from "./benchmarks.ts";
+
 const total = Number(Deno.args[0] ?? 200_000);
 const window = Number(Deno.args[1] ?? 256);
 const root = new URL("..", import.meta.url).pathname;
@@ -78,3 +80,22 @@ console.log(
     q(1).toFixed(2)
   } ms`,
 );
+
+// The figures' one home: this bench's section of BENCHMARKS.md.
+const page = recordSection({
+  id: "echo",
+  title: "Echo through one node process",
+  command: ["deno task bench:echo", ...Deno.args].join(" "),
+  tables: [{
+    head: ["requests", "in flight", "replies/s", "p50", "p99", "max"],
+    rows: [[
+      String(total),
+      String(window),
+      Math.round(total / elapsedS).toLocaleString("en-US"),
+      `${q(0.5).toFixed(2)} ms`,
+      `${q(0.99).toFixed(2)} ms`,
+      `${q(1).toFixed(2)} ms`,
+    ]],
+  }],
+});
+console.log(`Recorded in ${page}`);

@@ -13,6 +13,8 @@
  *
  * @module
  */
+import { recordSection } from "./benchmarks.ts";
+
 const root = new URL("..", import.meta.url).pathname;
 const nodeCount = Number(Deno.args[0] ?? 5);
 const seconds = Number(Deno.args[1] ?? 10);
@@ -105,3 +107,23 @@ console.log(
   `  time to first op: best ${Math.min(...ttfo).toFixed(0)} ms, ` +
     `median ${ttfo.sort((a, b) => a - b)[2].toFixed(0)} ms (command start to first request)`,
 );
+
+// The figures' one home: this bench's section of BENCHMARKS.md.
+const page = recordSection({
+  id: "network",
+  title: "The harness's network",
+  command: ["deno task bench:network", ...Deno.args].join(" "),
+  tables: [{
+    head: ["figure", "value"],
+    rows: [
+      [
+        `messages routed per second (${nodeCount} flooding node processes, ${inFlight} in ` +
+        `flight each, ${seconds} s)`,
+        Math.round(rate).toLocaleString("en-US"),
+      ],
+      ["command start to first operation, best", `${Math.min(...ttfo).toFixed(0)} ms`],
+      ["command start to first operation, median", `${ttfo[2].toFixed(0)} ms`],
+    ],
+  }],
+});
+console.log(`Recorded in ${page}`);

@@ -10,6 +10,7 @@
  * @module
  */
 import { simulate } from "../harness/simulate.ts";
+import { recordSection } from "./benchmarks.ts";
 import { challengeFile, isBuilt, PARTS } from "./parts.ts";
 import { ROOT } from "./run_parts.ts";
 
@@ -48,3 +49,15 @@ for (const r of rows) console.log(line(r));
 console.log(
   `total: ${totalVirtual.toFixed(0)} s of test time in ${totalWall.toFixed(1)} s of wall time`,
 );
+
+// The figures' one home: this bench's section of BENCHMARKS.md.
+const page = recordSection({
+  id: "sim",
+  title: "The simulator",
+  command: ["deno task bench:sim", ...Deno.args].join(" "),
+  tables: [{ caption: `Seed ${seed}:`, head: header, rows }],
+  notes: [
+    `In all: ${totalVirtual.toFixed(0)} s of test time in ${totalWall.toFixed(1)} s of wall time.`,
+  ],
+});
+console.log(`Recorded in ${page}`);

@@ -15,6 +15,7 @@
  */
 import { parseArgs } from "node:util";
 import type { Op } from "../harness/types.ts";
+import { recordSection } from "./benchmarks.ts";
 import { type Headline, headline, opLatenciesMs, quantile } from "./figures.ts";
 import { PARTS } from "./parts.ts";
 import { runPart, stored } from "./run_parts.ts";
@@ -132,4 +133,41 @@ if (import.meta.main) {
       ].join(" "),
     );
   }
+  // The figures' one home: this bench's section of BENCHMARKS.md (simulator runs get their own).
+  const page = recordSection({
+    id: values.sim ? "txn-sim" : "txn",
+    title: `Totally-available transactions (6b, 6c), ${
+      values.sim ? "simulator" : "real processes"
+    }`,
+    command: ["deno task bench:txn", ...Deno.args].join(" "),
+    tables: [{
+      head: [
+        "part",
+        "seed",
+        "valid",
+        "ops",
+        "cut s",
+        "availability",
+        "servers msgs/op",
+        "all msgs/op",
+        "median ms",
+        "p99 ms",
+        "max ms",
+      ],
+      rows: rows.map((r) => [
+        r.part,
+        String(r.seed),
+        String(r.valid),
+        String(r.ops),
+        fmt(r.cutS, 1),
+        fmt(r.okFraction, 4),
+        fmt(r.serversMsgsPerOp, 3),
+        fmt(r.allMsgsPerOp, 3),
+        fmt(r.medianMs),
+        fmt(r.p99Ms),
+        fmt(r.maxMs),
+      ]),
+    }],
+  });
+  console.log(`Recorded in ${page}`);
 }
