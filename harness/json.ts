@@ -172,7 +172,9 @@ function reviveNumber(
 function exactNumber(value: number, source: string): number | bigint | ExactFloat {
   const isFloatLiteral = source.includes(".") || source.includes("e") || source.includes("E");
   if (isFloatLiteral) {
-    return Number.isInteger(value) || !Number.isFinite(value) ? new ExactFloat(value, source) : value;
+    return Number.isInteger(value) || !Number.isFinite(value)
+      ? new ExactFloat(value, source)
+      : value;
   }
   return Number.isSafeInteger(value) ? value : BigInt(source);
 }

@@ -30,7 +30,7 @@ Deno.test("parseExact keeps safe integers as numbers, with one representation ea
 });
 
 Deno.test("parseExact tags integral floats and keeps other floats as numbers", () => {
-  const v = parseExact('[1.0,1E3,-0.0,1.5,2.50e1,1e999]') as unknown[];
+  const v = parseExact("[1.0,1E3,-0.0,1.5,2.50e1,1e999]") as unknown[];
   assert.ok(isExactFloat(v[0]));
   assert.equal((v[0] as ExactFloat).value, 1);
   assert.equal((v[1] as ExactFloat).source, "1E3");

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { parseExact, stringifyExact } from "../json.ts";
 import type { Network, WireMessage } from "../network.ts";
 import { UnknownEndpointError } from "../network.ts";
 
@@ -201,7 +202,8 @@ export class ProcessBackend implements NodeBackend {
 
   #deliver(proc: Proc, m: WireMessage): void {
     if (proc.exited) return;
-    proc.pending.push(JSON.stringify({ id: m.id, src: m.src, dest: m.dest, body: m.body }));
+    // Exact, so a 64-bit integer or a `1.0` another node wrote arrives with every digit.
+    proc.pending.push(stringifyExact({ id: m.id, src: m.src, dest: m.dest, body: m.body }));
     if (!proc.flushing) {
       proc.flushing = true;
       queueMicrotask(() => this.#flush(proc));
@@ -301,7 +303,8 @@ export function routeLine(node: string, line: string, network: Network): NodePro
   });
   let msg: unknown;
   try {
-    msg = JSON.parse(line);
+    // Maelstrom's JSON reader keeps integers past 2^53 and tells 1.0 from 1; so does parseExact.
+    msg = parseExact(line);
   } catch {
     return problem("it is not JSON; logs belong on stderr");
   }

@@ -9,6 +9,7 @@ import { configureSync, getConfig, type LogRecord, resetSync } from "@logtape/lo
 import type { Node, NodeOptions } from "../../lib/node.ts";
 import type { Transport } from "../../lib/transport.ts";
 import type { VirtualClock } from "../clock.ts";
+import { stringifyExact } from "../json.ts";
 import type { Network } from "../network.ts";
 import { createRng, type SeededRng } from "../rng.ts";
 import { type NodeBackend, type NodeProblem, routeLine } from "./process.ts";
@@ -147,7 +148,7 @@ export class SimBackend implements NodeBackend {
       this.#nodes.push({ id, transport, node });
       network.register(id, {
         deliver(m) {
-          transport.deliver(JSON.stringify({ id: m.id, src: m.src, dest: m.dest, body: m.body }));
+          transport.deliver(stringifyExact({ id: m.id, src: m.src, dest: m.dest, body: m.body }));
         },
       });
     }
