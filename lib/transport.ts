@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { logger } from "./log.ts";
 
 /** An opaque timer handle, as returned by {@linkcode Clock.setTimeout}. */
 export type TimerHandle = unknown;
@@ -59,10 +60,30 @@ export interface Transport {
  * bound. */
 export const OUTPUT_HIGH_WATER_BYTES = 1 << 20;
 
+/** The longest input line a node accepts, in bytes. A longer line is logged and dropped, and the
+ * node goes on with the next one, so one runaway message cannot exhaust its memory. Maelstrom's
+ * messages are far smaller; 64 MiB leaves room for a `read_ok` with millions of values. */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+
+/** Options of {@linkcode StdioTransport}. */
+export interface StdioTransportOptions {
+  /** The longest accepted input line in bytes; {@linkcode MAX_LINE_BYTES} by default. */
+  maxLineBytes?: number;
+  /** Called once for each input line that grows past `maxLineBytes`, when it does; the line is
+   * then dropped up to its newline. By default this logs an error on stderr. */
+  onLineTooLong?: (maxLineBytes: number) => void;
+}
+
+/** The newline byte that ends every protocol line. UTF-8 never uses it inside a multi-byte
+ * character, so lines can be cut on raw bytes before decoding. */
+const NEWLINE = 10;
+
 /** Reads lines from stdin and writes lines to stdout, batching writes and honouring backpressure.
  *
- * A line may arrive split across reads; it is reassembled before delivery. Input stops being read
- * while more than {@linkcode OUTPUT_HIGH_WATER_BYTES} of output wait to be written.
+ * A line may arrive split across reads; it is reassembled before delivery, in time linear in its
+ * length: each chunk is searched once, and only for its own newlines. A line longer than
+ * {@linkcode MAX_LINE_BYTES} is logged and dropped. Input stops being read while more than
+ * {@linkcode OUTPUT_HIGH_WATER_BYTES} of output wait to be written.
  *
  * @example
  * ```ts ignore
@@ -80,28 +101,72 @@ export class StdioTransport implements Transport {
   #writing: Promise<void> | undefined;
   #encoder = new TextEncoder();
   #drained: (() => void)[] = [];
+  #maxLineBytes: number;
+  #onLineTooLong: (maxLineBytes: number) => void;
 
   constructor(
     input: ReadableStream<Uint8Array> = Deno.stdin.readable,
     output: { write(p: Uint8Array): Promise<number> } = Deno.stdout,
+    options: StdioTransportOptions = {},
   ) {
+    const max = options.maxLineBytes ?? MAX_LINE_BYTES;
+    if (!Number.isSafeInteger(max) || max < 1) {
+      throw new RangeError(
+        `The maximum line size must be a positive whole number of bytes, got "${max}"`,
+      );
+    }
     this.#input = input;
     this.#output = output;
+    this.#maxLineBytes = max;
+    this.#onLineTooLong = options.onLineTooLong ?? ((limit) =>
+      logger(["transport"]).error(
+        "Dropping an input line longer than {limit} bytes, the maximum line size; " +
+          "the node goes on with the next line",
+        { limit },
+      ));
   }
 
   async start(onLine: (line: string) => void): Promise<void> {
     const decoder = new TextDecoder();
-    let partial = "";
+    const max = this.#maxLineBytes;
+    // The start of the current line, in the chunks it arrived in, not yet searched again.
+    let parts: Uint8Array[] = [];
+    let partBytes = 0;
+    // Whether the current line already grew past the maximum and is being skipped.
+    let skipping = false;
+    const tooLong = () => {
+      skipping = true;
+      parts = [];
+      partBytes = 0;
+      this.#onLineTooLong(max);
+    };
     for await (const chunk of this.#input) {
-      const text = partial + decoder.decode(chunk, { stream: true });
-      const lines = text.split("\n");
-      partial = lines.pop() ?? "";
-      for (const line of lines) onLine(line);
+      let from = 0;
+      for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, from)) {
+        const piece = chunk.subarray(from, nl);
+        from = nl + 1;
+        if (!skipping && partBytes + piece.length > max) tooLong();
+        if (skipping) {
+          skipping = false;
+          continue;
+        }
+        onLine(decoder.decode(parts.length === 0 ? piece : concat(parts, partBytes, piece)));
+        parts = [];
+        partBytes = 0;
+      }
+      const rest = chunk.subarray(from);
+      if (rest.length > 0 && !skipping) {
+        if (partBytes + rest.length > max) tooLong();
+        else {
+          // Copied, in case the stream reuses its buffer for the next read.
+          parts.push(rest.slice());
+          partBytes += rest.length;
+        }
+      }
       // Backpressure: while our output is backed up, stop consuming input.
       while (this.#pendingBytes > OUTPUT_HIGH_WATER_BYTES) await this.#waitDrained();
     }
-    const rest = partial + decoder.decode();
-    if (rest.length > 0) onLine(rest);
+    if (partBytes > 0) onLine(decoder.decode(concat(parts, partBytes, new Uint8Array())));
   }
 
   write(line: string): void {
@@ -199,4 +264,16 @@ export class MemoryTransport implements Transport {
   flush(): Promise<void> {
     return Promise.resolve();
   }
+}
+
+/** Joins a line's earlier chunks and its last piece into one buffer, copying each byte once. */
+function concat(parts: readonly Uint8Array[], partBytes: number, last: Uint8Array): Uint8Array {
+  const out = new Uint8Array(partBytes + last.length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  out.set(last, at);
+  return out;
 }
