@@ -6,6 +6,8 @@ import type { Transport } from "../lib/transport.ts";
 import { checkEcho } from "./checkers/echo.ts";
 import { checkKafka } from "./checkers/kafka.ts";
 import { parseExact } from "./json.ts";
+import { createService } from "./services/kv.ts";
+import { createRng } from "./rng.ts";
 import { simulate } from "./simulate.ts";
 import type { Op } from "./types.ts";
 import { expectReply, jsonEqual, jsonKey } from "./workloads/schema.ts";
@@ -120,4 +122,21 @@ Deno.test("an int field takes integers past 2^53 and refuses 3.0, as Maelstrom's
     (e: unknown) =>
       e instanceof MalformedReply && /"value" should be an integer but is 3\.0/.test(e.message),
   );
+});
+
+Deno.test("lin-kv compares exactly: cas from a neighbour of a 64-bit value or from 1 for 1.0 fails", () => {
+  const kv = createService("lin-kv", createRng(1));
+  const body = (text: string) => parseExact(text) as Record<string, unknown>;
+  kv.handle("n0", body('{"type":"write","key":"x","value":12345678901234567892}'));
+  assert.equal(
+    kv.handle("n0", body('{"type":"cas","key":"x","from":12345678901234567891,"to":1}'))?.code,
+    22,
+  );
+  assert.deepEqual(
+    kv.handle("n0", body('{"type":"cas","key":"x","from":12345678901234567892,"to":1.0}')),
+    { type: "cas_ok" },
+  );
+  assert.equal(kv.handle("n0", body('{"type":"cas","key":"x","from":1,"to":2}'))?.code, 22);
+  const read = kv.handle("n1", body('{"type":"read","key":"x"}'));
+  assert.equal(JSON.stringify(read), '{"type":"read_ok","value":1.0}');
 });
