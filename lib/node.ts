@@ -116,6 +116,33 @@ interface HandlerEntry {
 /** The longest piece of an offending input line quoted in a log record. */
 const QUOTE_LIMIT = 300;
 
+declare global {
+  interface BigInt {
+    /** Writes the integer's digits as a JSON number (installed by `lib/node.ts`). */
+    toJSON(): unknown;
+  }
+}
+
+/** Lets bodies carry `bigint`s, such as 64-bit snowflake ids, written as exact JSON integers.
+ * Without it `JSON.stringify` throws on a `bigint`. The harness installs the same method when it
+ * hosts nodes in-process, so a node behaves alike as a process and in the simulator. It only adds
+ * a method the runtime leaves undefined, and never replaces one installed before. */
+function installBigIntJson(): void {
+  const proto = BigInt.prototype as { toJSON?: () => unknown };
+  if (proto.toJSON !== undefined) return;
+  const raw = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
+  Object.defineProperty(BigInt.prototype, "toJSON", {
+    value: function (this: bigint): unknown {
+      return raw(this.toString());
+    },
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
+}
+
+installBigIntJson();
+
 /** A Maelstrom node. `M` is the union of message bodies it receives, spelled as on the wire, so
  * handlers see typed bodies.
  *
@@ -203,7 +230,9 @@ export class Node<M extends { type: string } = AnyBody> {
     return this;
   }
 
-  /** Sends a message that expects no reply. */
+  /** Sends a message that expects no reply. Bodies may hold `bigint`s (64-bit ids, say): they are
+   * written as exact JSON integers. Numbers a node receives are parsed with `JSON.parse`, so
+   * integers beyond 2^53 arrive rounded; a node that needs them exact reads them as strings. */
   send(dest: string, body: AnyBody): void {
     this.#write(dest, { ...body, msg_id: this.#nextMsgId++ });
   }

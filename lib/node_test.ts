@@ -430,3 +430,17 @@ Deno.test("every() refuses a zero, negative or non-finite interval at the call",
   }
   assert.doesNotThrow(() => node.every(0.5, () => {})());
 });
+
+Deno.test("bodies may carry bigints: they are written as exact JSON integers", async () => {
+  const { transport, done } = harness<{ type: "generate" }>((node) =>
+    node.on("generate", () => ({ type: "generate_ok", id: (1n << 60n) + 1n }))
+  );
+  transport.deliver(req("c1", { type: "generate", msg_id: 2 }));
+  transport.end();
+  await done;
+  assert.equal(
+    transport.output[1],
+    '{"src":"n0","dest":"c1","body":{"type":"generate_ok","id":1152921504606846977,' +
+      '"msg_id":2,"in_reply_to":2}}',
+  );
+});
