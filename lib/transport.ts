@@ -75,7 +75,7 @@ export interface StdioTransportOptions {
 }
 
 /** The newline byte that ends every protocol line. UTF-8 never uses it inside a multi-byte
- * character, so lines can be cut on raw bytes before decoding. */
+ * character, so line lengths can be counted on raw bytes. */
 const NEWLINE = 10;
 
 /** Reads lines from stdin and writes lines to stdout, batching writes and honouring backpressure.
@@ -128,45 +128,54 @@ export class StdioTransport implements Transport {
 
   async start(onLine: (line: string) => void): Promise<void> {
     const decoder = new TextDecoder();
+    const encoder = new TextEncoder();
     const max = this.#maxLineBytes;
-    // The start of the current line, in the chunks it arrived in, not yet searched again.
-    let parts: Uint8Array[] = [];
+    // The start of the current line, as decoded text of the chunks it arrived in. Each piece is
+    // searched for a newline once, when its chunk arrives, so reassembly is linear in the input.
+    let parts: string[] = [];
+    // The current line's bytes so far, counted on the raw chunks (UTF-8 never puts a newline byte
+    // inside a character, so byte positions of newlines are exact).
     let partBytes = 0;
     // Whether the current line already grew past the maximum and is being skipped.
     let skipping = false;
     const tooLong = () => {
+      if (!skipping) this.#onLineTooLong(max);
       skipping = true;
       parts = [];
-      partBytes = 0;
-      this.#onLineTooLong(max);
     };
     for await (const chunk of this.#input) {
+      const text = decoder.decode(chunk, { stream: true });
+      let nl = text.indexOf("\n");
       let from = 0;
-      for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, from)) {
-        const piece = chunk.subarray(from, nl);
-        from = nl + 1;
-        if (!skipping && partBytes + piece.length > max) tooLong();
-        if (skipping) {
-          skipping = false;
-          continue;
+      if (nl !== -1) {
+        // The chunk's first newline ends the line carried over from earlier chunks.
+        if (partBytes + chunk.indexOf(NEWLINE) > max) tooLong();
+        if (!skipping) {
+          onLine(parts.length === 0 ? text.slice(0, nl) : parts.join("") + text.slice(0, nl));
         }
-        onLine(decoder.decode(parts.length === 0 ? piece : concat(parts, partBytes, piece)));
         parts = [];
-        partBytes = 0;
-      }
-      const rest = chunk.subarray(from);
-      if (rest.length > 0 && !skipping) {
-        if (partBytes + rest.length > max) tooLong();
-        else {
-          // Copied, in case the stream reuses its buffer for the next read.
-          parts.push(rest.slice());
-          partBytes += rest.length;
+        skipping = false;
+        from = nl + 1;
+        // Lines wholly inside this chunk are no longer than it; only a chunk past the maximum
+        // needs them measured.
+        const measure = chunk.length > max;
+        while ((nl = text.indexOf("\n", from)) !== -1) {
+          const line = text.slice(from, nl);
+          if (measure && encoder.encode(line).length > max) this.#onLineTooLong(max);
+          else onLine(line);
+          from = nl + 1;
         }
+        partBytes = chunk.length - chunk.lastIndexOf(NEWLINE) - 1;
+      } else {
+        partBytes += chunk.length;
       }
+      if (partBytes > max) tooLong();
+      if (!skipping && from < text.length) parts.push(from === 0 ? text : text.slice(from));
       // Backpressure: while our output is backed up, stop consuming input.
       while (this.#pendingBytes > OUTPUT_HIGH_WATER_BYTES) await this.#waitDrained();
     }
-    if (partBytes > 0) onLine(decoder.decode(concat(parts, partBytes, new Uint8Array())));
+    const rest = parts.join("") + decoder.decode();
+    if (!skipping && rest.length > 0) onLine(rest);
   }
 
   write(line: string): void {
@@ -264,16 +273,4 @@ export class MemoryTransport implements Transport {
   flush(): Promise<void> {
     return Promise.resolve();
   }
-}
-
-/** Joins a line's earlier chunks and its last piece into one buffer, copying each byte once. */
-function concat(parts: readonly Uint8Array[], partBytes: number, last: Uint8Array): Uint8Array {
-  const out = new Uint8Array(partBytes + last.length);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  out.set(last, at);
-  return out;
 }

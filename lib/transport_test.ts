@@ -59,6 +59,19 @@ Deno.test("an over-long line is reported and dropped, and the lines after it sti
   assert.deepEqual(reports, [16, 16]);
 });
 
+Deno.test("the limit counts UTF-8 bytes, also for lines inside one large read", async () => {
+  const reports: number[] = [];
+  const input = encoder.encode(`ok1\n${"y".repeat(100)}\néé\nééé\nok2`);
+  for (const size of [input.length, 3, 1]) {
+    const lines = await linesOf(chunked(input, size), {
+      maxLineBytes: 4,
+      onLineTooLong: (max) => reports.push(max),
+    });
+    assert.deepEqual(lines, ["ok1", "éé", "ok2"], `reads of ${size} bytes`);
+  }
+  assert.deepEqual(reports, [4, 4, 4, 4, 4, 4]);
+});
+
 Deno.test("the default limit is 64 MiB: a longer line is dropped, the next one served", async () => {
   assert.equal(MAX_LINE_BYTES, 64 * 1024 * 1024);
   const reports: number[] = [];
