@@ -89,6 +89,13 @@ const envelopeSchema = z.object({
   }),
 });
 
+/** The least of an envelope that can still be answered: who sent it, and its `msg_id`. */
+const brokenEnvelopeSchema = z.object({
+  src: z.string().min(1),
+  dest: z.string().optional().catch(undefined),
+  body: z.looseObject({ msg_id: z.number().int() }),
+});
+
 const initSchema = z.looseObject({
   type: z.literal("init"),
   node_id: z.string(),
@@ -108,6 +115,33 @@ interface HandlerEntry {
 
 /** The longest piece of an offending input line quoted in a log record. */
 const QUOTE_LIMIT = 300;
+
+declare global {
+  interface BigInt {
+    /** Writes the integer's digits as a JSON number (installed by `lib/node.ts`). */
+    toJSON(): unknown;
+  }
+}
+
+/** Lets bodies carry `bigint`s, such as 64-bit snowflake ids, written as exact JSON integers.
+ * Without it `JSON.stringify` throws on a `bigint`. The harness installs the same method when it
+ * hosts nodes in-process, so a node behaves alike as a process and in the simulator. It only adds
+ * a method the runtime leaves undefined, and never replaces one installed before. */
+function installBigIntJson(): void {
+  const proto = BigInt.prototype as { toJSON?: () => unknown };
+  if (proto.toJSON !== undefined) return;
+  const raw = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
+  Object.defineProperty(BigInt.prototype, "toJSON", {
+    value: function (this: bigint): unknown {
+      return raw(this.toString());
+    },
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
+}
+
+installBigIntJson();
 
 /** A Maelstrom node. `M` is the union of message bodies it receives, spelled as on the wire, so
  * handlers see typed bodies.
@@ -196,14 +230,17 @@ export class Node<M extends { type: string } = AnyBody> {
     return this;
   }
 
-  /** Sends a message that expects no reply. */
+  /** Sends a message that expects no reply. Bodies may hold `bigint`s (64-bit ids, say): they are
+   * written as exact JSON integers. Numbers a node receives are parsed with `JSON.parse`, so
+   * integers beyond 2^53 arrive rounded; a node that needs them exact reads them as strings. */
   send(dest: string, body: AnyBody): void {
     this.#write(dest, { ...body, msg_id: this.#nextMsgId++ });
   }
 
-  /** Replies to `request` with `body`, setting `in_reply_to`. */
+  /** Replies to `request` with `body`, setting `in_reply_to`. Before `init` the reply comes from
+   * the id the request was addressed to, since the node has no id of its own yet. */
   reply(request: Message<{ type: string }>, body: AnyBody): void {
-    this.#write(request.src, {
+    this.#writeFrom(this.#id !== "" ? this.#id : request.dest, request.src, {
       ...body,
       msg_id: this.#nextMsgId++,
       in_reply_to: request.body.msg_id,
@@ -239,8 +276,29 @@ export class Node<M extends { type: string } = AnyBody> {
 
   /** Runs `fn` every `intervalMs` once the node is initialised. Runs never overlap: the next one
    * is scheduled when the previous one (and its promise) has finished. A throw is logged and the
-   * task keeps running. Returns a function that stops the task. */
+   * task keeps running. Returns a function that stops the task.
+   *
+   * Throws a `RangeError` at the call when `intervalMs` is not a positive finite number: a zero or
+   * negative interval would rerun `fn` without letting time pass, which hangs a virtual clock
+   * and starves real time.
+   *
+   * @example
+   * ```ts
+   * import { Node } from "./node.ts";
+   * import { MemoryTransport } from "./transport.ts";
+   * const node = new Node({ transport: new MemoryTransport() });
+   * const stop = node.every(100, () => {}); // gossip, flush, ... every 100 ms
+   * stop();
+   * ```
+   */
   every(intervalMs: number, fn: () => unknown): () => void {
+    if (typeof intervalMs !== "number" || !Number.isFinite(intervalMs) || intervalMs <= 0) {
+      throw new RangeError(
+        `The interval of every() must be a positive number of milliseconds, got "${
+          String(intervalMs)
+        }"`,
+      );
+    }
     const task = { intervalMs, fn, cancelled: false };
     this.#tasks.push(task);
     if (this.#initialized) this.#schedule(task);
@@ -302,29 +360,73 @@ export class Node<M extends { type: string } = AnyBody> {
     }
     const parsed = envelopeSchema.safeParse(raw);
     if (!parsed.success) {
+      const reason = z.prettifyError(parsed.error).replaceAll("\n", " ");
       this.#log.error("Ignoring a message that is not a Maelstrom envelope ({reason}): {line}", {
-        reason: z.prettifyError(parsed.error).replaceAll("\n", " "),
+        reason,
         line: quote(line),
       });
+      this.#answerBrokenEnvelope(raw, reason);
       return;
     }
     this.#dispatch(parsed.data as Message);
+  }
+
+  /** Answers a broken envelope with error 12 (malformed-request) when it still says who sent it
+   * and carries a usable `msg_id`, so the sender learns at once that the request failed rather
+   * than waiting for its timeout. Anything less cannot be answered and is only logged. */
+  #answerBrokenEnvelope(raw: unknown, reason: string): void {
+    const usable = brokenEnvelopeSchema.safeParse(raw);
+    if (!usable.success) return;
+    const { src, dest, body } = usable.data;
+    const from = this.#id !== "" ? this.#id : dest;
+    if (from === undefined || from === "") return;
+    this.#writeFrom(from, src, {
+      ...new RpcError(ErrorCode.MalformedRequest, `Malformed message: ${reason}`).toBody(),
+      msg_id: this.#nextMsgId++,
+      in_reply_to: body.msg_id,
+    });
   }
 
   #dispatch(msg: Message): void {
     const body = msg.body;
     if (body.in_reply_to !== undefined) {
       const pending = this.#pending.get(body.in_reply_to);
-      // A reply nobody waits for (it came after its timeout, or answered a `send`) is dropped.
-      if (!pending) return;
-      this.#pending.delete(body.in_reply_to);
-      this.#clock.clearTimeout(pending.timer);
-      if (body.type === "error") pending.reject(RpcError.fromBody(body));
-      else pending.resolve(body);
-      return;
+      if (pending) {
+        this.#pending.delete(body.in_reply_to);
+        this.#clock.clearTimeout(pending.timer);
+        if (body.type === "error") pending.reject(RpcError.fromBody(body));
+        else pending.resolve(body);
+        return;
+      }
+      // No RPC waits for it. A message of a type we handle is a request that happens to carry
+      // `in_reply_to` (a node answering a `send` with a message of its own): serve it. Anything
+      // else is a late reply (after its timeout) or an answer to a `send`: say so and drop it.
+      if (body.type === "init" || !this.#handlers.has(body.type)) {
+        this.#log.warn(
+          "Dropping {type} from {src} in reply to msg_id {inReplyTo}: no RPC waits for it " +
+            "(it came after its timeout, or answered a send)",
+          { type: body.type, src: msg.src, inReplyTo: body.in_reply_to },
+        );
+        return;
+      }
     }
     if (body.type === "init") {
       this.#init(msg);
+      return;
+    }
+    if (this.#id === "") {
+      // Before init the node has no id, so handlers cannot run and a reply would carry an empty
+      // src, which Maelstrom rejects as a malformed line (Maelstrom's Go library writes exactly
+      // that, with src left out). A peer that finished its own init first can reach us here, so
+      // answer from the id the message was addressed to with error 11 (temporarily-unavailable):
+      // it is definite, the request did not happen, and the sender may retry.
+      this.#replyError(
+        msg,
+        new RpcError(
+          ErrorCode.TemporarilyUnavailable,
+          `Node "${msg.dest}" has not received init yet; retry later`,
+        ),
+      );
       return;
     }
     const entry = this.#handlers.get(body.type);
@@ -454,8 +556,22 @@ export class Node<M extends { type: string } = AnyBody> {
   }
 
   #write(dest: string, body: AnyBody & BodyMeta): void {
+    this.#writeFrom(this.#id, dest, body);
+  }
+
+  /** Writes one message. A message without a src would make Maelstrom reject the line and ignore
+   * everything the node writes after it, so one is never written: it is logged and dropped. */
+  #writeFrom(src: string, dest: string, body: AnyBody & BodyMeta): void {
     if (this.#closed) return;
-    this.#transport.write(JSON.stringify({ src: this.#id, dest, body }));
+    if (src === "") {
+      this.#log.error(
+        "Not sending {type} to {dest}: the node has no id before init, and Maelstrom rejects " +
+          "a message without src",
+        { type: body.type, dest },
+      );
+      return;
+    }
+    this.#transport.write(JSON.stringify({ src, dest, body }));
   }
 }
 

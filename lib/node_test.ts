@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { configure, type LogRecord, reset } from "@logtape/logtape";
 import { ErrorCode, KeyDoesNotExist, PreconditionFailed, RpcError } from "./errors.ts";
 import { Kv } from "./kv.ts";
 import { type AnyBody, Node } from "./node.ts";
@@ -304,4 +305,142 @@ Deno.test("subprocess: init, echo, errors, garbage, split lines, and concurrent 
   assert.equal(status.code, 0);
   assert.match(stderr, /not JSON/);
   assert.match(stderr, /boom went the handler/);
+});
+
+Deno.test("a request before init gets error 11 from the addressed id, never an empty src", async () => {
+  const transport = new MemoryTransport();
+  const node = new Node<{ type: "gossip" }>({ transport });
+  let handled = 0;
+  node.on("gossip", () => {
+    handled++;
+    return { type: "gossip_ok" };
+  });
+  const done = node.run();
+  transport.deliver(JSON.stringify({ src: "n1", dest: "n0", body: { type: "gossip", msg_id: 4 } }));
+  transport.deliver(JSON.stringify({ src: "n1", dest: "n0", body: { type: "gossip" } }));
+  // No id yet: logged and dropped, rather than sent with src "".
+  const logged = await capturingLogs(() => node.send("n1", { type: "hello" }));
+  assert.equal(logged.length, 1);
+  assert.match(logged[0], /^error Not sending "hello" to "n1": the node has no id before init/);
+  transport.deliver(init());
+  transport.deliver(JSON.stringify({ src: "n1", dest: "n0", body: { type: "gossip", msg_id: 5 } }));
+  transport.end();
+  await done;
+  const out = transport.output.map((l) => JSON.parse(l) as Envelope);
+  assert.ok(out.every((m) => m.src === "n0"), JSON.stringify(out));
+  assert.deepEqual(out[0].body, {
+    type: "error",
+    code: 11,
+    text: 'Node "n0" has not received init yet; retry later',
+    msg_id: 1,
+    in_reply_to: 4,
+  });
+  assert.equal(out.length, 3); // error 11, init_ok, gossip_ok
+  assert.equal(out[2].body.type, "gossip_ok");
+  assert.equal(handled, 1);
+});
+
+Deno.test("a message with an unmatched in_reply_to is served when its type has a handler", async () => {
+  const { transport, done, out } = harness<{ type: "gossip"; v: number }>((node) =>
+    node.on("gossip", (m) => ({ type: "gossip_ok", v: m.body.v }))
+  );
+  transport.deliver(req("n1", { type: "gossip", msg_id: 3, in_reply_to: 99, v: 7 }));
+  // A late reply nobody waits for is dropped, with a warning on stderr, and gets no answer.
+  const logged = await capturingLogs(() => {
+    transport.deliver(req("n1", { type: "read_ok", msg_id: 4, in_reply_to: 98 }));
+  });
+  transport.end();
+  await done;
+  assert.equal(out().length, 2);
+  assert.deepEqual(out()[1].body, { type: "gossip_ok", v: 7, msg_id: 2, in_reply_to: 3 });
+  assert.equal(logged.length, 1);
+  assert.match(logged[0], /^warning Dropping "read_ok" from "n1" in reply to msg_id 98: no RPC/);
+});
+
+/** Runs `fn` with the `glomers` logs captured as "level message" strings. */
+async function capturingLogs(fn: () => void | Promise<void>): Promise<string[]> {
+  const lines: string[] = [];
+  await configure({
+    reset: true,
+    sinks: {
+      // Values sit at odd positions of the message; quote them as the stderr formatter does.
+      capture: (r: LogRecord) =>
+        lines.push(
+          `${r.level} ${r.message.map((p, i) => i % 2 ? JSON.stringify(p) : p).join("")}`,
+        ),
+    },
+    loggers: [
+      { category: ["glomers"], lowestLevel: "debug", sinks: ["capture"] },
+      { category: ["logtape", "meta"], lowestLevel: "error", sinks: ["capture"] },
+    ],
+  });
+  try {
+    await fn();
+  } finally {
+    await reset();
+  }
+  return lines;
+}
+
+Deno.test("a pending rpc still takes its reply even when the type has a handler", async () => {
+  const { node, transport, done, out } = harness<{ type: "read_ok" }>((n) =>
+    n.on("read_ok", () => ({ type: "should_not_run" }))
+  );
+  const reply = node.rpc("n1", { type: "read" });
+  const sent = JSON.parse(transport.output[1]) as Envelope;
+  transport.deliver(req("n1", { type: "read_ok", in_reply_to: sent.body.msg_id, value: 1 }));
+  assert.equal((await reply).value, 1);
+  transport.end();
+  await done;
+  assert.equal(out().length, 2);
+});
+
+Deno.test("a broken envelope with a usable src and msg_id gets error 12", async () => {
+  const { transport, done, out } = harness(() => {});
+  transport.deliver(JSON.stringify({ src: "c1", dest: "n0", body: { type: 5, msg_id: 8 } }));
+  transport.deliver(JSON.stringify({ src: "c1", body: { type: "echo", msg_id: 9 } }));
+  transport.deliver(JSON.stringify({ src: "c1", dest: "n0", extra: 1, body: { msg_id: "x" } }));
+  transport.deliver(JSON.stringify({ dest: "n0", body: { type: "echo", msg_id: 10 } }));
+  transport.end();
+  await done;
+  const errors = out().slice(1);
+  assert.equal(errors.length, 2);
+  for (const [i, e] of errors.entries()) {
+    assert.equal(e.src, "n0");
+    assert.equal(e.dest, "c1");
+    assert.equal(e.body.type, "error");
+    assert.equal(e.body.code, 12);
+    assert.equal(e.body.in_reply_to, [8, 9][i]);
+    assert.match(String(e.body.text), /^Malformed message: /);
+  }
+  assert.match(String(errors[0].body.text), /type/);
+  assert.match(String(errors[1].body.text), /dest/);
+});
+
+Deno.test("every() refuses a zero, negative or non-finite interval at the call", () => {
+  const node = new Node({ transport: new MemoryTransport() });
+  for (const bad of [0, -5, Number.NaN, Infinity, -Infinity]) {
+    assert.throws(
+      () => node.every(bad, () => {}),
+      (e: unknown) =>
+        e instanceof RangeError &&
+        e.message ===
+          `The interval of every() must be a positive number of milliseconds, got "${bad}"`,
+    );
+  }
+  assert.doesNotThrow(() => node.every(0.5, () => {})());
+});
+
+Deno.test("bodies may carry bigints: they are written as exact JSON integers", async () => {
+  const { transport, done } = harness<{ type: "generate" }>((node) =>
+    node.on("generate", () => ({ type: "generate_ok", id: (1n << 60n) + 1n }))
+  );
+  transport.deliver(req("c1", { type: "generate", msg_id: 2 }));
+  transport.end();
+  await done;
+  assert.equal(
+    transport.output[1],
+    '{"src":"n0","dest":"c1","body":{"type":"generate_ok","id":1152921504606846977,' +
+      '"msg_id":2,"in_reply_to":2}}',
+  );
 });

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { logger } from "./log.ts";
 
 /** An opaque timer handle, as returned by {@linkcode Clock.setTimeout}. */
 export type TimerHandle = unknown;
@@ -59,10 +60,30 @@ export interface Transport {
  * bound. */
 export const OUTPUT_HIGH_WATER_BYTES = 1 << 20;
 
+/** The longest input line a node accepts, in bytes. A longer line is logged and dropped, and the
+ * node goes on with the next one, so one runaway message cannot exhaust its memory. Maelstrom's
+ * messages are far smaller; 64 MiB leaves room for a `read_ok` with millions of values. */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+
+/** Options of {@linkcode StdioTransport}. */
+export interface StdioTransportOptions {
+  /** The longest accepted input line in bytes; {@linkcode MAX_LINE_BYTES} by default. */
+  maxLineBytes?: number;
+  /** Called once for each input line that grows past `maxLineBytes`, when it does; the line is
+   * then dropped up to its newline. By default this logs an error on stderr. */
+  onLineTooLong?: (maxLineBytes: number) => void;
+}
+
+/** The newline byte that ends every protocol line. UTF-8 never uses it inside a multi-byte
+ * character, so line lengths can be counted on raw bytes. */
+const NEWLINE = 10;
+
 /** Reads lines from stdin and writes lines to stdout, batching writes and honouring backpressure.
  *
- * A line may arrive split across reads; it is reassembled before delivery. Input stops being read
- * while more than {@linkcode OUTPUT_HIGH_WATER_BYTES} of output wait to be written.
+ * A line may arrive split across reads; it is reassembled before delivery, in time linear in its
+ * length: each chunk is searched once, and only for its own newlines. A line longer than
+ * {@linkcode MAX_LINE_BYTES} is logged and dropped. Input stops being read while more than
+ * {@linkcode OUTPUT_HIGH_WATER_BYTES} of output wait to be written.
  *
  * @example
  * ```ts ignore
@@ -80,28 +101,81 @@ export class StdioTransport implements Transport {
   #writing: Promise<void> | undefined;
   #encoder = new TextEncoder();
   #drained: (() => void)[] = [];
+  #maxLineBytes: number;
+  #onLineTooLong: (maxLineBytes: number) => void;
 
   constructor(
     input: ReadableStream<Uint8Array> = Deno.stdin.readable,
     output: { write(p: Uint8Array): Promise<number> } = Deno.stdout,
+    options: StdioTransportOptions = {},
   ) {
+    const max = options.maxLineBytes ?? MAX_LINE_BYTES;
+    if (!Number.isSafeInteger(max) || max < 1) {
+      throw new RangeError(
+        `The maximum line size must be a positive whole number of bytes, got "${max}"`,
+      );
+    }
     this.#input = input;
     this.#output = output;
+    this.#maxLineBytes = max;
+    this.#onLineTooLong = options.onLineTooLong ?? ((limit) =>
+      logger(["transport"]).error(
+        "Dropping an input line longer than {limit} bytes, the maximum line size; " +
+          "the node goes on with the next line",
+        { limit },
+      ));
   }
 
   async start(onLine: (line: string) => void): Promise<void> {
     const decoder = new TextDecoder();
-    let partial = "";
+    const encoder = new TextEncoder();
+    const max = this.#maxLineBytes;
+    // The start of the current line, as decoded text of the chunks it arrived in. Each piece is
+    // searched for a newline once, when its chunk arrives, so reassembly is linear in the input.
+    let parts: string[] = [];
+    // The current line's bytes so far, counted on the raw chunks (UTF-8 never puts a newline byte
+    // inside a character, so byte positions of newlines are exact).
+    let partBytes = 0;
+    // Whether the current line already grew past the maximum and is being skipped.
+    let skipping = false;
+    const tooLong = () => {
+      if (!skipping) this.#onLineTooLong(max);
+      skipping = true;
+      parts = [];
+    };
     for await (const chunk of this.#input) {
-      const text = partial + decoder.decode(chunk, { stream: true });
-      const lines = text.split("\n");
-      partial = lines.pop() ?? "";
-      for (const line of lines) onLine(line);
+      const text = decoder.decode(chunk, { stream: true });
+      let nl = text.indexOf("\n");
+      let from = 0;
+      if (nl !== -1) {
+        // The chunk's first newline ends the line carried over from earlier chunks.
+        if (partBytes + chunk.indexOf(NEWLINE) > max) tooLong();
+        if (!skipping) {
+          onLine(parts.length === 0 ? text.slice(0, nl) : parts.join("") + text.slice(0, nl));
+        }
+        parts = [];
+        skipping = false;
+        from = nl + 1;
+        // Lines wholly inside this chunk are no longer than it; only a chunk past the maximum
+        // needs them measured.
+        const measure = chunk.length > max;
+        while ((nl = text.indexOf("\n", from)) !== -1) {
+          const line = text.slice(from, nl);
+          if (measure && encoder.encode(line).length > max) this.#onLineTooLong(max);
+          else onLine(line);
+          from = nl + 1;
+        }
+        partBytes = chunk.length - chunk.lastIndexOf(NEWLINE) - 1;
+      } else {
+        partBytes += chunk.length;
+      }
+      if (partBytes > max) tooLong();
+      if (!skipping && from < text.length) parts.push(from === 0 ? text : text.slice(from));
       // Backpressure: while our output is backed up, stop consuming input.
       while (this.#pendingBytes > OUTPUT_HIGH_WATER_BYTES) await this.#waitDrained();
     }
-    const rest = partial + decoder.decode();
-    if (rest.length > 0) onLine(rest);
+    const rest = parts.join("") + decoder.decode();
+    if (!skipping && rest.length > 0) onLine(rest);
   }
 
   write(line: string): void {

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { parseExact } from "../json.ts";
+import { simulate } from "../simulate.ts";
 import type { Op } from "../types.ts";
 import { checkUniqueIds, type DuplicateDetail } from "./unique_ids.ts";
 
@@ -87,4 +89,54 @@ Deno.test("duplicated keeps the 48 most frequent, highest ids winning ties", () 
   assert.equal(kept.length, 48);
   assert.deepEqual(kept, [0, ...Array.from({ length: 47 }, (_, i) => i + 3)]);
   assert.equal((r.duplicated as Record<string, number>)["0"], 3);
+});
+
+Deno.test("64-bit ids that differ only past double precision are told apart", async () => {
+  // The fixture's ids are 2^60 + k: doubles there are 256 apart, so JSON.parse would merge them.
+  const run = await simulate(
+    "tests/fixtures/ids_64bit.ts",
+    "-w unique-ids --node-count 3 --time-limit 3 --rate 100",
+    1,
+  );
+  const w = run.results.workload as Record<string, unknown>;
+  assert.equal(w["valid?"], true);
+  assert.equal(w["acknowledged-count"], 300);
+  assert.equal(w["duplicated-count"], 0);
+  const [lo, hi] = w.range as bigint[];
+  assert.equal(lo, 1n << 60n);
+  assert.equal(typeof hi, "bigint");
+  assert.ok(hi > lo && hi < (1n << 60n) + 1000n);
+  // Results files write the ids back with every digit.
+  assert.match(JSON.stringify(w.range), /^\[1152921504606846976,115292150460684\d{4}\]$/);
+});
+
+Deno.test("a genuine duplicate of a 64-bit id is caught, named by its exact digits", async () => {
+  const run = await simulate(
+    "tests/fixtures/ids_64bit.ts",
+    "-w unique-ids --node-count 3 --time-limit 3 --rate 100 -- dup",
+    1,
+  );
+  const w = run.results.workload as Record<string, unknown>;
+  assert.equal(w["valid?"], false);
+  assert.equal(w["duplicated-count"], 1);
+  assert.deepEqual(w.duplicated, { "1152921504606846976": 2 });
+});
+
+Deno.test("ids compare as Clojure values: 1 and 1.0 differ, big integers exactly", () => {
+  const acks = (ids: unknown[]): Op[] =>
+    ids.flatMap((value, i) =>
+      [
+        { index: 2 * i, time: 2 * i, type: "invoke", process: 0, f: "generate", value: null },
+        { index: 2 * i + 1, time: 2 * i + 1, type: "ok", process: 0, f: "generate", value },
+      ] as Op[]
+    );
+  const distinct = checkUniqueIds(
+    acks([1, parseExact("1.0"), 9007199254740993n, 9007199254740992n]),
+  );
+  assert.equal(distinct["valid?"], true);
+  // Clojure's compare finds 1 and 1.0 equal, so the range's low end is whichever came last.
+  assert.equal(JSON.stringify(distinct.range), "[1.0,9007199254740993]");
+  const dup = checkUniqueIds(acks([parseExact("2.0"), parseExact("2.00"), 12345678901234567891n]));
+  assert.equal(dup["valid?"], false);
+  assert.deepEqual(dup.duplicated, { "2.0": 2 });
 });

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { parseExact, stringifyExact } from "../json.ts";
 import type { JournalEntry, Network, WireMessage } from "../network.ts";
 import { UnknownEndpointError } from "../network.ts";
 import { CappedLog, closeAllLogs, LineSplitter, LOG_CAP_BYTES, MAX_LINE_BYTES } from "./pipes.ts";
@@ -353,7 +354,8 @@ export class ProcessBackend implements NodeBackend {
   #deliver(id: string, m: WireMessage): void {
     const proc = this.#procs.get(id)!;
     if (proc.exited || proc.killed) return;
-    proc.pending.push(JSON.stringify({ id: m.id, src: m.src, dest: m.dest, body: m.body }));
+    // Exact, so a 64-bit integer or a `1.0` another node wrote arrives with every digit.
+    proc.pending.push(stringifyExact({ id: m.id, src: m.src, dest: m.dest, body: m.body }));
     if (!proc.flushing) {
       proc.flushing = true;
       queueMicrotask(() => this.#flush(proc));
@@ -518,7 +520,8 @@ export function routeLine(
   });
   let msg: unknown;
   try {
-    msg = JSON.parse(line);
+    // Maelstrom's JSON reader keeps integers past 2^53 and tells 1.0 from 1; so does parseExact.
+    msg = parseExact(line);
   } catch {
     return problem("it is not JSON; logs belong on stderr");
   }

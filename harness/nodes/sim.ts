@@ -9,6 +9,7 @@ import { configureSync, getConfig, type LogRecord, resetSync } from "@logtape/lo
 import type { Node, NodeOptions } from "../../lib/node.ts";
 import type { Clock, TimerHandle, Transport } from "../../lib/transport.ts";
 import type { VirtualClock } from "../clock.ts";
+import { stringifyExact } from "../json.ts";
 import type { Network, WireMessage } from "../network.ts";
 import { createRng, type SeededRng } from "../rng.ts";
 import { type NodeBackend, type NodeProblem, routeLine, spoofRecorder } from "./process.ts";
@@ -267,7 +268,7 @@ export class SimBackend implements NodeBackend {
         },
         deliver: (m: WireMessage) => {
           const n = this.#nodes.get(id);
-          const line = JSON.stringify({ id: m.id, src: m.src, dest: m.dest, body: m.body });
+          const line = stringifyExact({ id: m.id, src: m.src, dest: m.dest, body: m.body });
           n?.life.run(() => n.transport.deliver(line));
         },
       });

@@ -7,9 +7,9 @@
  * returned body back with `in_reply_to` added; replies carry no `msg_id`.
  *
  * Value semantics: keys and values are arbitrary JSON and compare by value, through the shared
- * canonical string `jsonKey` (object keys sorted). Clojure tells `1` from `1.0`, but once JSON is
- * parsed in JavaScript both are the same number, so here they are equal. Integers beyond 2^53 have
- * already lost precision when the request was parsed. The services never modify a stored value,
+ * canonical string `jsonKey` (object keys sorted). Node output is parsed losslessly
+ * (`harness/json.ts`), so integers beyond 2^53 keep every digit and `1.0` stays apart from `1`, as
+ * in Clojure. The services never modify a stored value,
  * and a `read_ok` returns the stored object itself, so callers must not mutate request or reply
  * values.
  *

@@ -7,9 +7,9 @@
  * records as an `info` op carrying the exception. {@linkcode expectReply} does that check and
  * throws {@linkcode MalformedReply}.
  *
- * Limitation: after `JSON.parse`, JavaScript cannot tell `3.0` from `3`, so a float that happens
- * to be whole passes an `"int"` field here although Maelstrom (which parses `3.0` as a double)
- * rejects it. Integers beyond 2^53 also lose precision when parsed.
+ * Node output is parsed with `harness/json.ts`, which keeps integers past 2^53 as `bigint`s and a
+ * whole float such as `3.0` as an `ExactFloat`: so an `"int"` field accepts both kinds of integer
+ * and rejects `3.0`, as Maelstrom's schemas (Clojure's `integer?`) do.
  *
  * The second half of the module gives checkers Clojure's value semantics for JSON data:
  * {@linkcode jsonKey} (a canonical string, so equal values share a key) and
@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { javaDoubleText, numericValue } from "../json.ts";
 import { MalformedReply } from "../types.ts";
 
 /** A predicate kind with a name for error messages, such as `"a map of node ids to arrays"`.
@@ -41,7 +42,7 @@ export interface NamedPredicate<T = unknown> {
 /** What one field of a reply must hold.
  *
  * - `"any"`: any JSON value, including `null`, but the key must be present;
- * - `"int"`: an integer (see the module note about `3.0`);
+ * - `"int"`: an integer, a `number` or a `bigint` (see the module note about `3.0`);
  * - `"string"`: a string;
  * - `"array"`: an array, or `null` (Maelstrom's sequence schemas accept `nil`);
  * - `"object"`: a JSON object (not `null`, not an array);
@@ -98,7 +99,7 @@ export function optional(kind: Exclude<FieldKind, OptionalKind>): OptionalKind {
  * ```
  */
 export type KindType<K> = K extends OptionalKind ? KindType<K["optional"]> | undefined
-  : K extends "int" ? number
+  : K extends "int" ? number | bigint
   : K extends "string" ? string
   : K extends "array" ? unknown[] | null
   : K extends "object" ? Record<string, unknown>
@@ -181,9 +182,9 @@ export function expectReply<const F extends Record<string, FieldKind>>(
   return reply as Reply<F>;
 }
 
-/** Whether `value` is a JSON integer as far as JavaScript can tell. */
-function isInt(value: unknown): value is number {
-  return typeof value === "number" && Number.isInteger(value);
+/** Whether `value` is a JSON integer literal: a `number` integer, or a `bigint` past 2^53. */
+function isInt(value: unknown): value is number | bigint {
+  return (typeof value === "number" && Number.isInteger(value)) || typeof value === "bigint";
 }
 
 function matches(kind: Exclude<FieldKind, OptionalKind>, value: unknown): boolean {
@@ -243,8 +244,9 @@ export function quote(value: unknown): string {
 /** A canonical string for a JSON value: equal values (object keys in any order) give equal keys,
  * so it can key a `Map` or `Set` where Clojure would use value equality.
  *
- * Limitation: `1` and `1.0` get the same key, because `JSON.parse` already made them the same
- * JavaScript number, while Clojure keeps them apart.
+ * Numbers are exact: a `bigint` keys as its digits, and a whole float (an `ExactFloat` from
+ * `harness/json.ts`) as Clojure prints a double (`1.0`), so `1` and `1.0` get different keys, as
+ * they are different values in Clojure.
  *
  * @example
  * ```ts
@@ -257,6 +259,9 @@ export function jsonKey(value: unknown): string {
   if (typeof value === "number") return String(value);
   if (typeof value === "string") return JSON.stringify(value);
   if (value === undefined) return "null";
+  if (typeof value === "bigint") return String(value);
+  const n = numericValue(value);
+  if (n !== undefined) return javaDoubleText(n as number);
   if (value === null || typeof value !== "object") return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(jsonKey).join(",")}]`;
   const entries = Object.keys(value).sort().map((k) =>
@@ -296,7 +301,8 @@ export class IncomparableValues extends Error {
   }
 }
 
-/** Clojure's `compare` on JSON data: `null` sorts first; numbers compare numerically, strings by
+/** Clojure's `compare` on JSON data: `null` sorts first; numbers (`number`, `bigint` and whole
+ * floats alike) compare numerically and exactly, so `1` and `1.0` compare as 0; strings by
  * UTF-16 code units, booleans `false` before `true`, arrays by length and then element by
  * element. Anything else (a number against a string, any JSON object) throws
  * {@linkcode IncomparableValues}, as the JVM's `ClassCastException` does. The same reference
@@ -313,7 +319,8 @@ export function compareJson(a: unknown, b: unknown): number {
   if (a === b) return 0;
   if (a === null || a === undefined) return -1;
   if (b === null || b === undefined) return 1;
-  if (typeof a === "number" && typeof b === "number") return a < b ? -1 : a > b ? 1 : 0;
+  const x = numericValue(a), y = numericValue(b);
+  if (x !== undefined && y !== undefined) return x < y ? -1 : x > y ? 1 : 0;
   if (typeof a === "string" && typeof b === "string") return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === "boolean" && typeof b === "boolean") return a ? 1 : -1;
   if (Array.isArray(a) && Array.isArray(b)) {

@@ -1,0 +1,238 @@
+/**
+ * Lossless JSON for what nodes write. Maelstrom reads node output with Cheshire (Jackson), which
+ * keeps every integer exact (a `long`, or a `BigInteger` past 64 bits) and reads `1.0` as a
+ * double that Clojure's `=` keeps apart from the integer `1`. `JSON.parse` does neither: it rounds
+ * integers above 2^53, so two distinct snowflake ids can become equal, and it turns `1.0` into
+ * `1`, so a message can arrive altered.
+ *
+ * {@linkcode parseExact} therefore represents numbers as follows, so every number has exactly one
+ * representation and checkers can compare values exactly:
+ *
+ * - an integer literal within ±(2^53 - 1) is a `number`, as usual;
+ * - an integer literal beyond that is a `bigint` (exact, and `<` against `number`s is exact too);
+ * - a float literal with an integral or infinite value (`1.0`, `1e3`, `1e999`) is an
+ *   {@linkcode ExactFloat}, which keeps its source text;
+ * - any other float literal (`1.5`) is a `number`: a double is all Jackson keeps of it as well.
+ *
+ * Writing back is exact with plain `JSON.stringify`: an {@linkcode ExactFloat} writes its source
+ * text through `toJSON`, and importing this module gives `bigint` a `toJSON` that writes its
+ * digits (without it `JSON.stringify` throws on a `bigint`), so history, results and journal files
+ * and the lines delivered to nodes carry every digit.
+ *
+ * Most lines have no number that could change, so a cheap scan lets them take plain `JSON.parse`;
+ * only the rest pay for the reviver. Sources: Cheshire's `parse-string` keeps `BigInteger`s
+ * (`cheshire/parse.clj`), and Maelstrom parses node stdout with it (`src/maelstrom/process.clj`).
+ *
+ * @module
+ */
+
+/** The source-text access and raw output of TC39's JSON.parse-with-source proposal, which V8 in
+ * Deno 2 ships but TypeScript's standard library does not declare yet. */
+interface JsonWithSource {
+  rawJSON(text: string): unknown;
+  isRawJSON(value: unknown): boolean;
+  parse(
+    text: string,
+    reviver: (this: unknown, key: string, value: unknown, context?: { source?: string }) => unknown,
+  ): unknown;
+}
+
+const JSON_SOURCE = JSON as unknown as JsonWithSource;
+
+declare global {
+  interface BigInt {
+    /** Writes the integer's digits as a JSON number (installed by `harness/json.ts`). */
+    toJSON(): unknown;
+  }
+}
+
+/** A JSON float literal whose value is integral or infinite, such as `1.0` or `2e3`: Clojure keeps
+ * it apart from the integer of the same value, so the harness does too. `value` is the double,
+ * `source` the literal as the node wrote it, which `JSON.stringify` writes back unchanged.
+ *
+ * @example
+ * ```ts
+ * import { ExactFloat, parseExact } from "./json.ts";
+ * const x = parseExact('{"v":1.0}') as { v: ExactFloat };
+ * x.v instanceof ExactFloat; // true
+ * x.v.value; // 1
+ * JSON.stringify(x); // '{"v":1.0}'
+ * ```
+ */
+export class ExactFloat {
+  /** The double the literal denotes. */
+  readonly value: number;
+  /** The literal as written, such as `"1.0"` or `"1E3"`. */
+  readonly source: string;
+
+  constructor(value: number, source: string) {
+    this.value = value;
+    this.source = source;
+    Object.freeze(this);
+  }
+
+  /** The double, so arithmetic and `Number(x)` see the value. */
+  valueOf(): number {
+    return this.value;
+  }
+
+  /** The literal as written, as raw JSON text. */
+  toJSON(): unknown {
+    return JSON_SOURCE.rawJSON(this.source);
+  }
+
+  /** The double as Clojure prints it (`1.0`, `1.0E21`), which is also how Maelstrom's results
+   * spell it where a value becomes a map key. */
+  toString(): string {
+    return javaDoubleText(this.value);
+  }
+}
+
+/** Whether `x` is an {@linkcode ExactFloat}.
+ *
+ * @example
+ * ```ts
+ * import { isExactFloat, parseExact } from "./json.ts";
+ * isExactFloat(parseExact("1.0")); // true
+ * isExactFloat(parseExact("1")); // false
+ * ```
+ */
+export function isExactFloat(x: unknown): x is ExactFloat {
+  return x instanceof ExactFloat;
+}
+
+/** The number a JSON numeric value stands for (`number`, `bigint` or {@linkcode ExactFloat}), as
+ * a `number` or `bigint` that compares exactly with `<`; `undefined` for anything else.
+ *
+ * @example
+ * ```ts
+ * import { numericValue, parseExact } from "./json.ts";
+ * numericValue(parseExact("12345678901234567891")); // 12345678901234567891n
+ * numericValue("1"); // undefined
+ * ```
+ */
+export function numericValue(x: unknown): number | bigint | undefined {
+  if (typeof x === "number" || typeof x === "bigint") return x;
+  if (x instanceof ExactFloat) return x.value;
+  return undefined;
+}
+
+/** Whether a line may hold a number that `JSON.parse` would change: an integer of 16 or more digits
+ * (2^53 has 16) or a float literal (a digit followed by `.`, `e` or `E`). It may also say yes for
+ * such text inside a string; that only costs the slow path.
+ *
+ * @example
+ * ```ts
+ * import { mayLoseNumbers } from "./json.ts";
+ * mayLoseNumbers('{"id":12345678901234567891}'); // true
+ * mayLoseNumbers('{"n":42,"s":"n1"}'); // false
+ * ```
+ */
+export function mayLoseNumbers(text: string): boolean {
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (++digits >= 16) return true;
+    } else {
+      // A float literal always has a digit right before its "." or exponent.
+      if (digits > 0 && (c === 46 || c === 101 || c === 69)) return true;
+      digits = 0;
+    }
+  }
+  return false;
+}
+
+/** Parses JSON text keeping every number exact (see the module note for the representation).
+ * Throws `SyntaxError` for text that is not JSON, as `JSON.parse` does.
+ *
+ * @example
+ * ```ts
+ * import { parseExact } from "./json.ts";
+ * const msg = parseExact('{"id":12345678901234567891,"f":1.0,"n":2}');
+ * JSON.stringify(msg); // '{"id":12345678901234567891,"f":1.0,"n":2}'
+ * ```
+ */
+export function parseExact(text: string): unknown {
+  if (!mayLoseNumbers(text)) return JSON.parse(text);
+  return JSON_SOURCE.parse(text, reviveNumber);
+}
+
+function reviveNumber(
+  this: unknown,
+  _key: string,
+  value: unknown,
+  context?: { source?: string },
+): unknown {
+  if (typeof value !== "number" || context?.source === undefined) return value;
+  return exactNumber(value, context.source);
+}
+
+/** The representation of one JSON number literal (`source`) whose double is `value`. */
+function exactNumber(value: number, source: string): number | bigint | ExactFloat {
+  const isFloatLiteral = source.includes(".") || source.includes("e") || source.includes("E");
+  if (isFloatLiteral) {
+    return Number.isInteger(value) || !Number.isFinite(value)
+      ? new ExactFloat(value, source)
+      : value;
+  }
+  return Number.isSafeInteger(value) ? value : BigInt(source);
+}
+
+/** Serialises a value as JSON, writing `bigint`s and {@linkcode ExactFloat}s exactly. It is
+ * `JSON.stringify` (which this module makes exact for both); the name says the intent at call
+ * sites that must not change a digit.
+ *
+ * @example
+ * ```ts
+ * import { stringifyExact } from "./json.ts";
+ * stringifyExact({ id: 12345678901234567891n }); // '{"id":12345678901234567891}'
+ * ```
+ */
+export function stringifyExact(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+/** How Java's `Double.toString` (and so Clojure's `str`) spells a double: `1.0`, `-0.0`,
+ * `1.0E7`, `1.5E-4`, `Infinity`.
+ *
+ * @example
+ * ```ts
+ * import { javaDoubleText } from "./json.ts";
+ * javaDoubleText(1); // "1.0"
+ * javaDoubleText(1e21); // "1.0E21"
+ * ```
+ */
+export function javaDoubleText(x: number): string {
+  if (Number.isNaN(x)) return "NaN";
+  if (!Number.isFinite(x)) return x > 0 ? "Infinity" : "-Infinity";
+  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
+  const abs = Math.abs(x);
+  // Java switches to computerized scientific notation outside [10^-3, 10^7).
+  if (abs >= 1e-3 && abs < 1e7) {
+    const s = String(x);
+    return s.includes(".") ? s : `${s}.0`;
+  }
+  const [mantissa, exponent] = x.toExponential().split("e");
+  const m = mantissa.includes(".") ? mantissa : `${mantissa}.0`;
+  return `${m}E${exponent.startsWith("+") ? exponent.slice(1) : exponent}`;
+}
+
+/** Gives `bigint` a `toJSON` that writes its digits as a raw JSON number. Without it
+ * `JSON.stringify` throws on any `bigint`, and every writer of history, results, journals and
+ * reports would need its own replacer; with it they all stay exact unchanged. It only adds a
+ * method the runtime leaves undefined, and never replaces one somebody else installed. */
+function installBigIntJson(): void {
+  const proto = BigInt.prototype as { toJSON?: () => unknown };
+  if (proto.toJSON !== undefined) return;
+  Object.defineProperty(BigInt.prototype, "toJSON", {
+    value: function (this: bigint): unknown {
+      return JSON_SOURCE.rawJSON(this.toString());
+    },
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
+}
+
+installBigIntJson();

@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import {
+  ExactFloat,
+  isExactFloat,
+  javaDoubleText,
+  mayLoseNumbers,
+  numericValue,
+  parseExact,
+  stringifyExact,
+} from "./json.ts";
+
+Deno.test("parseExact keeps integers beyond 2^53 exact, as bigint", () => {
+  const v = parseExact('{"a":12345678901234567891,"b":12345678901234567892}') as Record<
+    string,
+    unknown
+  >;
+  assert.equal(v.a, 12345678901234567891n);
+  assert.equal(v.b, 12345678901234567892n);
+  assert.notEqual(v.a, v.b);
+  // The bug this module exists for: plain JSON.parse makes the two ids equal.
+  const lossy = JSON.parse('{"a":12345678901234567891,"b":12345678901234567892}');
+  assert.equal(lossy.a, lossy.b);
+});
+
+Deno.test("parseExact keeps safe integers as numbers, with one representation each", () => {
+  assert.equal(parseExact("9007199254740991"), 9007199254740991);
+  assert.equal(parseExact("9007199254740992"), 9007199254740992n);
+  assert.equal(parseExact("-9007199254740993"), -9007199254740993n);
+  assert.deepEqual(parseExact('[1,22,333,"x"]'), [1, 22, 333, "x"]);
+});
+
+Deno.test("parseExact tags integral floats and keeps other floats as numbers", () => {
+  const v = parseExact("[1.0,1E3,-0.0,1.5,2.50e1,1e999]") as unknown[];
+  assert.ok(isExactFloat(v[0]));
+  assert.equal((v[0] as ExactFloat).value, 1);
+  assert.equal((v[1] as ExactFloat).source, "1E3");
+  assert.ok(Object.is((v[2] as ExactFloat).value, -0));
+  assert.equal(v[3], 1.5);
+  assert.equal((v[4] as ExactFloat).value, 25);
+  assert.equal((v[5] as ExactFloat).value, Infinity);
+  assert.equal(stringifyExact(v), "[1.0,1E3,-0.0,1.5,2.50e1,1e999]");
+});
+
+Deno.test("a message with a 20-digit integer and 1.0 survives a round trip byte for byte", () => {
+  const line =
+    '{"id":7,"src":"n0","dest":"n1","body":{"type":"gossip","big":12345678901234567891,' +
+    '"f":1.0,"xs":[-98765432109876543210,0.5,3],"s":"1.0 and 12345678901234567891"}}';
+  assert.equal(stringifyExact(parseExact(line)), line);
+  assert.equal(JSON.stringify(parseExact(line)), line);
+  assert.notEqual(JSON.stringify(JSON.parse(line)), line);
+});
+
+Deno.test("mayLoseNumbers is conservative: every risky number takes the exact path", () => {
+  assert.equal(mayLoseNumbers('{"n":123456789012345}'), false);
+  assert.equal(mayLoseNumbers('{"n":1234567890123456}'), true);
+  assert.equal(mayLoseNumbers('{"n":1.5}'), true);
+  assert.equal(mayLoseNumbers('{"n":3e2}'), true);
+  assert.equal(mayLoseNumbers('{"n":3E2}'), true);
+  assert.equal(mayLoseNumbers('{"src":"n1","dest":"n2","body":{"type":"e","msg_id":3}}'), false);
+  // Whatever the scan says, parsing stays correct on plain lines.
+  assert.deepEqual(parseExact('{"n":42,"s":"abc"}'), { n: 42, s: "abc" });
+});
+
+Deno.test("parseExact throws SyntaxError on text that is not JSON", () => {
+  assert.throws(() => parseExact("{nope"), SyntaxError);
+  assert.throws(() => parseExact("[1.0,"), SyntaxError);
+});
+
+Deno.test("numericValue compares bigints, floats and numbers exactly", () => {
+  assert.equal(numericValue(parseExact("1.0")), 1);
+  assert.equal(numericValue(12345678901234567891n), 12345678901234567891n);
+  assert.equal(numericValue("1"), undefined);
+  const a = numericValue(parseExact("9007199254740993"))!;
+  assert.ok(a > 9007199254740992);
+});
+
+Deno.test("javaDoubleText spells doubles as Clojure's str does", () => {
+  assert.equal(javaDoubleText(1), "1.0");
+  assert.equal(javaDoubleText(-0), "-0.0");
+  assert.equal(javaDoubleText(1234567), "1234567.0");
+  assert.equal(javaDoubleText(1e7), "1.0E7");
+  assert.equal(javaDoubleText(1.25e21), "1.25E21");
+  assert.equal(javaDoubleText(Infinity), "Infinity");
+  assert.equal(String(new ExactFloat(1e3, "1e3")), "1000.0");
+});
+
+Deno.test("stringifyExact writes bigints nested anywhere", () => {
+  assert.equal(
+    stringifyExact({ id: 12345678901234567891n, xs: [1n, { y: -2n }] }),
+    '{"id":12345678901234567891,"xs":[1,{"y":-2}]}',
+  );
+});
