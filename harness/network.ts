@@ -66,8 +66,9 @@ export const isClient = (id: string): boolean => id.startsWith("c");
 
 /** How an endpoint takes its messages (see {@linkcode Network.register}). */
 export interface RegisterOptions {
-  /** A client connection: its messages wait in its queue until it {@linkcode Network.listen}s,
-   * as Maelstrom's synchronous client only polls its queue while it waits for a reply. */
+  /** A client connection: its loop starts stopped, and its messages wait in its queue until it
+   * {@linkcode Network.listen}s, as Maelstrom's synchronous client polls its queue only while it
+   * waits for a reply. */
   pull?: boolean;
 }
 
@@ -81,8 +82,7 @@ interface Pending {
 interface Inbox {
   id: string;
   endpoint: Endpoint;
-  pull: boolean;
-  /** For pull endpoints: whether the client is waiting for a reply right now. */
+  /** Whether the loop delivers: for a client, only while it waits for a reply. */
   listening: boolean;
   /** A binary min-heap ordered by deadline, then by message id. */
   queue: Pending[];
@@ -156,8 +156,7 @@ export class Network {
     this.#inboxes.set(id, {
       id,
       endpoint,
-      pull: opts.pull ?? false,
-      listening: false,
+      listening: !opts.pull,
       queue: [],
       taken: undefined,
       timer: undefined,
@@ -177,8 +176,10 @@ export class Network {
     return this.#inboxes.has(id);
   }
 
-  /** Starts or stops a pull endpoint's deliveries: a client listens from its request until the
-   * reply (or its timeout), and messages that reach it meanwhile stay queued.
+  /** Starts or stops an endpoint's delivery loop; messages that reach it meanwhile stay queued.
+   * A client listens from its request until the reply (or its timeout). A node's loop can be
+   * stopped the same way, as Maelstrom stops the stdin thread of a node it kills (the restart then
+   * registers the node again, with a fresh queue).
    *
    * @example
    * ```ts ignore
@@ -289,8 +290,7 @@ export class Network {
   #take(box: Inbox): void {
     if (box.running) return;
     while (
-      box.taken === undefined && !box.closed && (!box.pull || box.listening) &&
-      box.queue.length > 0
+      box.taken === undefined && !box.closed && box.listening && box.queue.length > 0
     ) {
       const next = heapPop(box.queue)!;
       if (this.#grudge.get(box.id)?.has(next.entry.src)) {
@@ -315,15 +315,16 @@ export class Network {
     box.taken = undefined;
     box.timer = undefined;
     if (box.closed || held === undefined) return;
-    if (box.pull && !box.listening) {
-      // The client stopped waiting before this message reached it: it stays queued, unread.
+    if (!box.listening) {
+      // The loop was stopped (a client stopped waiting) before this message reached the endpoint:
+      // it stays queued, unread.
       heapPush(box.queue, held);
       return;
     }
     box.running = true;
     try {
       this.#receive(box, held.entry);
-      while (!box.closed && (!box.pull || box.listening) && box.queue.length > 0) {
+      while (!box.closed && box.listening && box.queue.length > 0) {
         const head = box.queue[0];
         if (!this.#grudge.get(box.id)?.has(head.entry.src)) {
           if (Math.floor(head.deadlineMs - this.#clock.now()) > 0) break;

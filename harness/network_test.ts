@@ -241,3 +241,16 @@ Deno.test("real time: a client request waits behind the message the loop holds",
   const [gossip, request] = network.journal;
   assert.ok(request.recvMs! >= gossip.recvMs!);
 });
+
+Deno.test("a node's delivery loop can be stopped and resumed; its messages wait meanwhile", async () => {
+  const { clock, network, got } = net(10);
+  await clock.run(async () => {
+    network.listen("n1", false);
+    network.send("n0", "n1", { type: "queued" });
+    await clock.sleep(100);
+    assert.deepEqual(got, []);
+    network.listen("n1", true);
+    await clock.sleep(1);
+  });
+  assert.deepEqual(got.map((g) => `${g.type}@${g.at}`), ["queued@100"]);
+});

@@ -49,7 +49,8 @@ function lateEcho(slowFromMs: number, slowUntilMs: number, delayMs: number): Nod
   };
 }
 
-const clientOps = (history: readonly Op[]) => history.filter((op) => typeof op.process === "number");
+const clientOps = (history: readonly Op[]) =>
+  history.filter((op) => typeof op.process === "number");
 
 Deno.test("a reply that comes after the timeout but before the thread's next op is dropped quietly", async () => {
   // The last main-phase broadcast times out; its reply comes 2 s later, during the 10 s recovery
@@ -70,7 +71,11 @@ Deno.test("a reply that comes after the timeout but before the thread's next op 
     e.dest === infos[0].client && e.body.type === "broadcast_ok" && e.recvMs === undefined
   );
   assert.ok(late, "the late reply was sent to the still-open client");
-  assert.equal(late.dropped, "unregistered", "it was never read, and dropped when the client closed");
+  assert.equal(
+    late.dropped,
+    "unregistered",
+    "it was never read, and dropped when the client closed",
+  );
   const finalRead = ops.find((op) => op.final && op.type === "ok")!;
   assert.ok(finalRead, "the final read succeeded");
   assert.notEqual(finalRead.client, infos[0].client, "the final read opened a new client");
@@ -140,7 +145,11 @@ Deno.test("a reply that comes during teardown does not matter", async () => {
 });
 
 Deno.test("pacing: the first op goes out at once", async () => {
-  const run = await simulate("challenges/echo.ts", "-w echo --node-count 1 --time-limit 5 --rate 1", 1);
+  const run = await simulate(
+    "challenges/echo.ts",
+    "-w echo --node-count 1 --time-limit 5 --rate 1",
+    1,
+  );
   const [first] = clientOps(run.history);
   assert.equal(first.type, "invoke");
   // Init and setup take no virtual time, so the main phase starts at 0.
