@@ -33,7 +33,9 @@ export interface JournalEntry {
   body: Record<string, unknown>;
   sentMs: number;
   recvMs?: number;
-  /** Why the message never arrived. */
+  /** Why the message never arrived: a partition when the delivery loop took it, or its
+   * destination left the network (or was registered afresh) while it was still queued, as a late
+   * reply to a client that closed before reading it. */
   dropped?: "partition" | "unregistered";
 }
 
@@ -198,7 +200,14 @@ export class Network {
   /** Marks the start of teardown: from now on a message that names an endpoint no longer on the
    * network (a reply to a client closed at the end of the test) is discarded without a word. In
    * Maelstrom such a line makes the node's stdout be ignored, which no longer matters once the
-   * test is over. */
+   * test is over.
+   *
+   * @example
+   * ```ts ignore
+   * network.tearDown();
+   * network.send("n0", "c7", { type: "echo_ok", in_reply_to: 3 }); // undefined, not an error
+   * ```
+   */
   tearDown(): void {
     this.#tornDown = true;
   }
