@@ -38,10 +38,13 @@ export class ClientConn {
     this.#clock = clock;
   }
 
-  /** Opens a connection under a fresh id and registers it on the network. */
+  /** Opens a connection under a fresh id and registers it on the network. Like Maelstrom's
+   * synchronous client (`src/maelstrom/client.clj`), it reads its queue only while it waits for a
+   * reply: a reply that comes after the wait ended stays queued, unread, until the next request
+   * (which reads and drops it) or until the connection closes. */
   static open(network: Network, clock: HarnessClock, ids: ClientIds): ClientConn {
     const conn = new ClientConn(ids.next(), network, clock);
-    network.register(conn.id, { deliver: (m) => conn.#receive(m) });
+    network.register(conn.id, { deliver: (m) => conn.#receive(m) }, { pull: true });
     return conn;
   }
 
@@ -56,6 +59,7 @@ export class ClientConn {
     return new Promise<Record<string, unknown>>((resolve, reject) => {
       const timer = this.#clock.setTimeout(() => {
         this.#waiting = undefined;
+        this.#network.listen(this.id, false);
         reject(new RpcError(ErrorCode.Timeout, `No reply from "${dest}" within ${timeoutMs} ms`));
       }, timeoutMs);
       this.#waiting = {
@@ -63,15 +67,27 @@ export class ClientConn {
         resolve: (m) => {
           this.#clock.clearTimeout(timer);
           this.#waiting = undefined;
+          this.#network.listen(this.id, false);
           if (m.body.type === "error") reject(RpcError.fromBody(m.body));
           else resolve(m.body);
         },
       };
-      this.#network.send(this.id, dest, { ...body, msg_id: msgId });
+      try {
+        this.#network.send(this.id, dest, { ...body, msg_id: msgId });
+      } catch (err) {
+        // An unknown destination: the request never left, so nothing is awaited.
+        this.#clock.clearTimeout(timer);
+        this.#waiting = undefined;
+        reject(err);
+        return;
+      }
+      this.#network.listen(this.id, true);
     });
   }
 
-  /** Removes the connection from the network; later replies to it are undeliverable. */
+  /** Removes the connection from the network: replies still queued for it are never read, and a
+   * node that sends one later names an unknown endpoint (Maelstrom then ignores that node's
+   * output). */
   close(): void {
     this.#network.unregister(this.id);
   }

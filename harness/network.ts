@@ -1,11 +1,14 @@
 /**
- * The simulated network between clients, nodes and services, as Maelstrom models it: per-message
- * latency (zero whenever a client is involved), partitions that drop messages at delivery time,
- * and a journal of every send and receive from which the `net` statistics are computed.
+ * The simulated network between clients, nodes and services, as Maelstrom's `src/maelstrom/net.clj`
+ * models it: per-message latency (zero whenever a client is involved), one deadline-ordered inbound
+ * queue and delivery loop per endpoint (so a message can wait behind one due later), partitions
+ * checked when the loop takes a message, and a journal of every send and receive from which the
+ * `net` statistics are computed.
  *
  * @module
  */
 import type { HarnessClock } from "./clock.ts";
+import type { TimerHandle } from "../lib/transport.ts";
 import type { Rng } from "./types.ts";
 
 /** A message as the network carries it. `id` is the network's own counter, as in Maelstrom. */
@@ -45,7 +48,9 @@ export interface JournalEntry {
   body: Record<string, unknown>;
   sentMs: number;
   recvMs?: number;
-  /** Why the message never arrived. */
+  /** Why the message never arrived: a partition when the delivery loop took it, or its
+   * destination left the network (or was registered afresh) while it was still queued, as a late
+   * reply to a client that closed before reading it. */
   dropped?: "partition" | "unregistered";
   /** The destination node was dead (crashed or killed) when the message came due. A message to a
    * crashed node still has `recvMs`, because Maelstrom journals it as received (and counts it in
@@ -84,8 +89,42 @@ export interface LatencyOptions {
 /** Whether an id names a client: Maelstrom decides by the first character alone. */
 export const isClient = (id: string): boolean => id.startsWith("c");
 
-/** The network. Register endpoints, then `send`; delivery happens after the drawn latency unless a
- * partition drops the message first.
+/** How an endpoint takes its messages (see {@linkcode Network.register}). */
+export interface RegisterOptions {
+  /** A client connection: its loop starts stopped, and its messages wait in its queue until it
+   * {@linkcode Network.listen}s, as Maelstrom's synchronous client polls its queue only while it
+   * waits for a reply. */
+  pull?: boolean;
+}
+
+/** A message in an inbound queue, with the instant (clock milliseconds) it is due. */
+interface Pending {
+  entry: JournalEntry;
+  deadlineMs: number;
+}
+
+/** One endpoint's inbound queue and the state of its delivery loop. */
+interface Inbox {
+  id: string;
+  endpoint: Endpoint;
+  /** Whether the loop delivers: for a client, only while it waits for a reply. */
+  listening: boolean;
+  /** A binary min-heap ordered by deadline, then by message id. */
+  queue: Pending[];
+  /** The message the loop has taken and is waiting to deliver at its deadline. */
+  taken: Pending | undefined;
+  timer: TimerHandle | undefined;
+  /** True while the loop delivers, so that a send made by the receiver only queues. */
+  running: boolean;
+  /** Set when the endpoint is unregistered or replaced; its timers then do nothing. */
+  closed: boolean;
+}
+
+/** The network. Register endpoints, then `send`. Delivery follows Maelstrom's `net.clj`: every
+ * endpoint owns one inbound queue ordered by deadline (send time plus the drawn latency), and one
+ * delivery loop per endpoint takes the earliest-deadline message, checks partitions at that moment,
+ * waits until its deadline and delivers it. While the loop waits for one message, messages that
+ * arrive later with earlier deadlines (a client's zero-latency request, say) wait behind it.
  *
  * @example
  * ```ts
@@ -96,12 +135,15 @@ export const isClient = (id: string): boolean => id.startsWith("c");
  * const net = new Network(clock, createRng(1), { latencyMs: 100, latencyDist: "constant" });
  * const got: string[] = [];
  * net.register("n0", { deliver: () => {} });
+ * net.register("c0", { deliver: () => {} });
  * net.register("n1", { deliver: (m) => got.push(`${m.body.type}@${clock.now()}`) });
  * await clock.run(async () => {
  *   net.send("n0", "n1", { type: "hello" });
+ *   await clock.sleep(10);
+ *   net.send("c0", "n1", { type: "request" }); // zero latency, but queued behind "hello"
  *   await clock.sleep(200);
  * });
- * got; // ["hello@100"]
+ * got; // ["hello@100", "request@100"]
  * ```
  */
 export class Network {
@@ -114,11 +156,10 @@ export class Network {
   #rng: Rng;
   #latency: LatencyOptions;
   #originMs: number;
-  #endpoints = new Map<string, Endpoint>();
+  #inboxes = new Map<string, Inbox>();
   /** dest → the sources whose messages dest currently drops. */
   #grudge = new Map<string, Set<string>>();
-  #due: JournalEntry[] = [];
-  #dueScheduled = false;
+  #tornDown = false;
 
   constructor(clock: HarnessClock, rng: Rng, latency: LatencyOptions) {
     this.#clock = clock;
@@ -132,25 +173,77 @@ export class Network {
     return this.#clock.now() - this.#originMs;
   }
 
-  register(id: string, endpoint: Endpoint): void {
-    this.#endpoints.set(id, endpoint);
+  /** Puts an endpoint on the network with a fresh, empty inbound queue. Registering an id again
+   * replaces its queue, as Maelstrom's `add-node!` does: messages still queued for the old one are
+   * never delivered (they are marked `dropped: "unregistered"`). */
+  register(id: string, endpoint: Endpoint, opts: RegisterOptions = {}): void {
+    this.#close(this.#inboxes.get(id));
+    this.#inboxes.set(id, {
+      id,
+      endpoint,
+      listening: !opts.pull,
+      queue: [],
+      taken: undefined,
+      timer: undefined,
+      running: false,
+      closed: false,
+    });
   }
 
+  /** Removes an endpoint and its queue; messages still queued for it are never delivered, and a
+   * later send naming it throws {@linkcode UnknownEndpointError}. */
   unregister(id: string): void {
-    this.#endpoints.delete(id);
+    this.#close(this.#inboxes.get(id));
+    this.#inboxes.delete(id);
   }
 
   isRegistered(id: string): boolean {
-    return this.#endpoints.has(id);
+    return this.#inboxes.has(id);
+  }
+
+  /** Starts or stops an endpoint's delivery loop; messages that reach it meanwhile stay queued.
+   * A client listens from its request until the reply (or its timeout). A node's loop can be
+   * stopped the same way, as Maelstrom stops the stdin thread of a node it kills (the restart then
+   * registers the node again, with a fresh queue).
+   *
+   * @example
+   * ```ts ignore
+   * network.register("c3", conn, { pull: true });
+   * network.send("c3", "n0", { type: "echo", echo: 1, msg_id: 1 });
+   * network.listen("c3", true);
+   * ```
+   */
+  listen(id: string, on: boolean): void {
+    const box = this.#inboxes.get(id);
+    if (!box) return;
+    box.listening = on;
+    if (on) this.#take(box);
+  }
+
+  /** Marks the start of teardown: from now on a message that names an endpoint no longer on the
+   * network (a reply to a client closed at the end of the test) is discarded without a word. In
+   * Maelstrom such a line makes the node's stdout be ignored, which no longer matters once the
+   * test is over.
+   *
+   * @example
+   * ```ts ignore
+   * network.tearDown();
+   * network.send("n0", "c7", { type: "echo_ok", in_reply_to: 3 }); // undefined, not an error
+   * ```
+   */
+  tearDown(): void {
+    this.#tornDown = true;
   }
 
   /** Accepts a message for delivery. Throws {@linkcode UnknownEndpointError} when `src` or `dest`
-   * is not registered. */
-  send(src: string, dest: string, body: Record<string, unknown>): JournalEntry {
-    if (!this.#endpoints.has(dest)) {
-      throw new UnknownEndpointError(`Invalid dest "${dest}": no such node, service or client`);
-    }
-    if (!this.#endpoints.has(src)) {
+   * is not registered (during teardown it returns `undefined` instead). */
+  send(src: string, dest: string, body: Record<string, unknown>): JournalEntry | undefined {
+    const box = this.#inboxes.get(dest);
+    if (!box || !this.#inboxes.has(src)) {
+      if (this.#tornDown) return undefined;
+      if (!box) {
+        throw new UnknownEndpointError(`Invalid dest "${dest}": no such node, service or client`);
+      }
       throw new UnknownEndpointError(`Invalid src "${src}": no such node, service or client`);
     }
     const entry: JournalEntry = {
@@ -162,17 +255,10 @@ export class Network {
     };
     this.journal.push(entry);
     this.onSend?.(entry);
-    const latency = isClient(src) || isClient(dest) ? 0 : this.#drawLatency();
-    if (latency === 0 && !this.#clock.virtual) {
-      // Zero-latency traffic is batched into one microtask rather than one timer per message.
-      this.#due.push(entry);
-      if (!this.#dueScheduled) {
-        this.#dueScheduled = true;
-        queueMicrotask(() => this.#flushDue());
-      }
-    } else {
-      this.#clock.setTimeout(() => this.#deliver(entry), latency);
-    }
+    const latencyMs = isClient(src) || isClient(dest) ? 0 : this.#drawLatency();
+    heapPush(box.queue, { entry, deadlineMs: this.#clock.now() + latencyMs });
+    // An idle loop is blocked waiting for a message in Maelstrom, so it takes this one at once.
+    if (box.taken === undefined) this.#take(box);
     return entry;
   }
 
@@ -246,32 +332,137 @@ export class Network {
     }
   }
 
-  #flushDue(): void {
-    this.#dueScheduled = false;
-    const due = this.#due;
-    this.#due = [];
-    for (const e of due) this.#deliver(e);
+  /** The loop's "take": pops the earliest-deadline message, drops it if a partition separates
+   * it from its source at this moment, and otherwise holds it until its deadline. Delivery always
+   * happens later (a timer, or a microtask for a message already due in real time), never inside
+   * the `send` that queued it. Maelstrom's loop polls its queue with a 1 s timeout only so that
+   * it can notice shutdown; a message put on an empty queue wakes it at once, which is what taking
+   * here, in `send`, models. */
+  #take(box: Inbox): void {
+    if (box.running) return;
+    while (
+      box.taken === undefined && !box.closed && box.listening && box.queue.length > 0
+    ) {
+      const next = heapPop(box.queue)!;
+      if (this.#killed(box, next.entry)) continue;
+      if (this.#grudge.get(box.id)?.has(next.entry.src)) {
+        next.entry.dropped = "partition";
+        continue;
+      }
+      box.taken = next;
+      // Maelstrom sleeps `(long dt)` milliseconds: the wait is truncated to whole milliseconds.
+      const waitMs = Math.floor(next.deadlineMs - this.#clock.now());
+      if (waitMs <= 0 && !this.#clock.virtual) {
+        queueMicrotask(() => this.#fire(box));
+      } else {
+        box.timer = this.#clock.setTimeout(() => this.#fire(box), Math.max(0, waitMs));
+      }
+    }
   }
 
-  #deliver(entry: JournalEntry): void {
-    const endpoint = this.#endpoints.get(entry.dest);
-    const state = endpoint?.state?.(entry) ?? "up";
-    // A killed node's queue is not read at all, so not even the partition check happens.
+  /** The loop wakes for its taken message, delivers it, then goes on delivering whatever is
+   * already due without another timer, as Maelstrom's loop polls again right after a delivery. */
+  #fire(box: Inbox): void {
+    const held = box.taken;
+    box.taken = undefined;
+    box.timer = undefined;
+    if (box.closed || held === undefined) return;
+    if (!box.listening) {
+      // The loop was stopped (a client stopped waiting) before this message reached the endpoint:
+      // it stays queued, unread.
+      heapPush(box.queue, held);
+      return;
+    }
+    box.running = true;
+    try {
+      this.#receive(box, held.entry);
+      while (!box.closed && box.listening && box.queue.length > 0) {
+        const head = box.queue[0];
+        if (this.#killed(box, head.entry)) {
+          heapPop(box.queue);
+        } else if (!this.#grudge.get(box.id)?.has(head.entry.src)) {
+          if (Math.floor(head.deadlineMs - this.#clock.now()) > 0) break;
+          heapPop(box.queue);
+          this.#receive(box, head.entry);
+        } else {
+          heapPop(box.queue);
+          head.entry.dropped = "partition";
+        }
+      }
+    } finally {
+      box.running = false;
+    }
+    this.#take(box);
+  }
+
+  /** Whether the endpoint is a node that was killed (or restarted since `entry` was queued): its
+   * queue is not read at all, so the message is lost, never received, not even checked against
+   * partitions. Marks the entry when so. */
+  #killed(box: Inbox, entry: JournalEntry): boolean {
+    if (box.endpoint.state?.(entry) !== "killed") return false;
+    entry.lost = "dead-node";
+    return true;
+  }
+
+  #receive(box: Inbox, entry: JournalEntry): void {
+    const state = box.endpoint.state?.(entry) ?? "up";
     if (state === "killed") {
       entry.lost = "dead-node";
-      return;
-    }
-    if (this.#grudge.get(entry.dest)?.has(entry.src)) {
-      entry.dropped = "partition";
-      return;
-    }
-    if (!endpoint) {
-      entry.dropped = "unregistered";
       return;
     }
     entry.recvMs = this.elapsedMs();
     if (state === "dead") entry.lost = "dead-node";
     this.onRecv?.(entry);
-    if (state === "up") endpoint.deliver(entry);
+    if (state === "up") box.endpoint.deliver(entry);
   }
+
+  /** Retires an inbox: its timer is cancelled and what it still held is marked undelivered. */
+  #close(box: Inbox | undefined): void {
+    if (!box) return;
+    box.closed = true;
+    if (box.timer !== undefined) this.#clock.clearTimeout(box.timer);
+    box.timer = undefined;
+    if (box.taken) box.taken.entry.dropped = "unregistered";
+    box.taken = undefined;
+    for (const p of box.queue) p.entry.dropped = "unregistered";
+    box.queue = [];
+  }
+}
+
+/** Deadline order; ties go to the earlier send. In Maelstrom deadlines are nanosecond clock
+ * readings, so a later send practically always has a later deadline for the same latency. */
+function earlier(a: Pending, b: Pending): boolean {
+  return a.deadlineMs < b.deadlineMs ||
+    (a.deadlineMs === b.deadlineMs && a.entry.id < b.entry.id);
+}
+
+function heapPush(h: Pending[], p: Pending): void {
+  h.push(p);
+  let i = h.length - 1;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (!earlier(h[i], h[parent])) break;
+    [h[i], h[parent]] = [h[parent], h[i]];
+    i = parent;
+  }
+}
+
+function heapPop(h: Pending[]): Pending | undefined {
+  if (h.length === 0) return undefined;
+  const top = h[0];
+  const last = h.pop()!;
+  if (h.length > 0) {
+    h[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1, r = l + 1;
+      let m = i;
+      if (l < h.length && earlier(h[l], h[m])) m = l;
+      if (r < h.length && earlier(h[r], h[m])) m = r;
+      if (m === i) break;
+      [h[i], h[m]] = [h[m], h[i]];
+      i = m;
+    }
+  }
+  return top;
 }

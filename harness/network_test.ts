@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { VirtualClock } from "./clock.ts";
+import { RealClock, VirtualClock } from "./clock.ts";
 import { grudgeFor } from "./nemesis.ts";
 import { Network, UnknownEndpointError } from "./network.ts";
 import { createRng } from "./rng.ts";
@@ -41,17 +41,21 @@ Deno.test("constant latency keeps per-destination order; uniform stays in [0, 2Â
     await clock.sleep(100);
   });
   assert.deepEqual(got.map((g) => g.type), Array.from({ length: 20 }, (_, i) => i));
+  // Each message goes to an idle delivery loop (200 ms apart), so its arrival shows its latency.
   const u = net(50, "uniform");
   await u.clock.run(async () => {
-    for (let i = 0; i < 500; i++) u.network.send("n0", "n1", { type: i });
-    await u.clock.sleep(200);
+    for (let i = 0; i < 500; i++) {
+      u.network.send("n0", "n1", { type: i * 200 });
+      await u.clock.sleep(200);
+    }
   });
   assert.equal(u.got.length, 500);
-  assert.ok(u.got.every((g) => g.at >= 0 && g.at < 100));
-  assert.ok(u.got.some((g) => g.at < 25) && u.got.some((g) => g.at > 75));
+  const latencies = u.got.map((g) => g.at - (g.type as number));
+  assert.ok(latencies.every((l) => l >= 0 && l < 100 && Number.isInteger(l)));
+  assert.ok(latencies.some((l) => l < 25) && latencies.some((l) => l > 75));
 });
 
-Deno.test("partitions drop at delivery; clients and services are never cut off", async () => {
+Deno.test("partitions drop messages; clients and services are never cut off", async () => {
   const { clock, network, got } = net(10);
   const journal = network.journal;
   await clock.run(async () => {
@@ -121,4 +125,132 @@ Deno.test("virtual clock: same-instant events run in scheduling order; deadlock 
     new VirtualClock().run(() => new Promise(() => {})),
     /Virtual time deadlock at 0 ms/,
   );
+});
+
+// --- Maelstrom's delivery loop (net.clj `send!`/`recv!`): one deadline-ordered queue per
+// endpoint, taken one message at a time. ---
+
+Deno.test("head-of-line: a client request waits behind the message the loop already holds", async () => {
+  const { clock, network, got } = net(100);
+  await clock.run(async () => {
+    network.send("n0", "n1", { type: "gossip" }); // due at 100, taken at once
+    await clock.sleep(10);
+    network.send("c0", "n1", { type: "request" }); // due at 10, but the loop sleeps until 100
+    network.send("c0", "n2", { type: "other-node" }); // n2's loop is idle: delivered at once
+    await clock.sleep(200);
+  });
+  assert.deepEqual(got.map((g) => `${g.to}:${g.type}@${g.at}`), [
+    "n2:other-node@10",
+    "n1:gossip@100",
+    "n1:request@100",
+  ]);
+});
+
+Deno.test("head-of-line: after a delivery the loop takes the earliest deadline, ties in send order", async () => {
+  const clock = new VirtualClock();
+  // Latencies drawn in send order: 300, 50, 50, 10 (a scripted "uniform" source).
+  const draws = [300, 50, 50, 10].map((ms) => ms / 1000);
+  const rng = { next: () => draws.shift()!, int: () => 0, pick: <T>(x: readonly T[]) => x[0] };
+  const network = new Network(clock, rng as never, { latencyMs: 500, latencyDist: "uniform" });
+  const got: string[] = [];
+  for (const id of ["n0", "n1", "n2"]) {
+    network.register(id, { deliver: (m) => got.push(`${m.body.type}@${clock.now()}`) });
+  }
+  await clock.run(async () => {
+    network.send("n0", "n2", { type: "slow" }); // due at 300: taken first, blocks the others
+    network.send("n0", "n2", { type: "a" }); // due at 50
+    network.send("n1", "n2", { type: "b" }); // due at 50, sent after a
+    network.send("n1", "n2", { type: "c" }); // due at 10
+    await clock.sleep(400);
+  });
+  assert.deepEqual(got, ["slow@300", "c@300", "a@300", "b@300"]);
+});
+
+Deno.test("partitions are checked when the loop takes a message, not when it is delivered", async () => {
+  const { clock, network, got } = net(100);
+  await clock.run(async () => {
+    network.send("n0", "n1", { type: "taken-before" }); // taken at 0, due at 100
+    await clock.sleep(10);
+    network.partition(new Map([["n1", new Set(["n0"])]]));
+    network.send("n0", "n1", { type: "taken-during" }); // queued; taken at 100 while cut
+    await clock.sleep(20);
+    network.send("n2", "n1", { type: "from-n2" }); // queued; taken at 100, n2 is not cut
+    await clock.sleep(100); // t = 130
+    network.heal();
+    await clock.sleep(200);
+  });
+  assert.deepEqual(got.map((g) => `${g.type}@${g.at}`), ["taken-before@100", "from-n2@130"]);
+  const dropped = network.journal.find((e) => e.body.type === "taken-during")!;
+  assert.equal(dropped.dropped, "partition");
+  assert.equal(dropped.recvMs, undefined);
+});
+
+Deno.test("a client's messages wait in its queue until it listens; closing it drops them", async () => {
+  const clock = new VirtualClock();
+  const network = new Network(clock, createRng(1), { latencyMs: 0, latencyDist: "constant" });
+  const got: unknown[] = [];
+  network.register("n0", { deliver: () => {} });
+  network.register("c0", { deliver: (m) => got.push(m.body.type) }, { pull: true });
+  await clock.run(async () => {
+    network.send("n0", "c0", { type: "late-reply" });
+    await clock.sleep(100);
+    assert.deepEqual(got, []);
+    network.listen("c0", true);
+    await clock.sleep(1);
+    network.listen("c0", false);
+    network.send("n0", "c0", { type: "unread" });
+    await clock.sleep(100);
+    network.unregister("c0");
+  });
+  assert.deepEqual(got, ["late-reply"]);
+  const [late, unread] = network.journal;
+  assert.equal(late.recvMs, 100);
+  assert.equal(unread.recvMs, undefined);
+  assert.equal(unread.dropped, "unregistered");
+  assert.throws(() => network.send("n0", "c0", { type: "x" }), /Invalid dest "c0"/);
+  network.tearDown();
+  assert.equal(network.send("n0", "c0", { type: "after-teardown" }), undefined);
+  assert.equal(network.journal.length, 2);
+});
+
+Deno.test("re-registering an endpoint gives it a fresh queue", async () => {
+  const { clock, network, got } = net(100);
+  await clock.run(async () => {
+    network.send("n0", "n1", { type: "old-life" });
+    await clock.sleep(50);
+    network.register("n1", { deliver: (m) => got.push({ to: "n1'", type: m.body.type, at: 0 }) });
+    network.send("n0", "n1", { type: "new-life" });
+    await clock.sleep(200);
+  });
+  assert.deepEqual(got.map((g) => `${g.to}:${g.type}`), ["n1':new-life"]);
+  assert.equal(network.journal[0].dropped, "unregistered");
+});
+
+Deno.test("real time: a client request waits behind the message the loop holds", async () => {
+  const clock = new RealClock();
+  const network = new Network(clock, createRng(1), { latencyMs: 40, latencyDist: "constant" });
+  const got: string[] = [];
+  for (const id of ["n0", "n1", "c0"]) {
+    network.register(id, { deliver: (m) => got.push(String(m.body.type)) });
+  }
+  network.send("n0", "n1", { type: "gossip" });
+  await clock.sleep(5);
+  network.send("c0", "n1", { type: "request" });
+  await clock.sleep(150);
+  assert.deepEqual(got, ["gossip", "request"]);
+  const [gossip, request] = network.journal;
+  assert.ok(request.recvMs! >= gossip.recvMs!);
+});
+
+Deno.test("a node's delivery loop can be stopped and resumed; its messages wait meanwhile", async () => {
+  const { clock, network, got } = net(10);
+  await clock.run(async () => {
+    network.listen("n1", false);
+    network.send("n0", "n1", { type: "queued" });
+    await clock.sleep(100);
+    assert.deepEqual(got, []);
+    network.listen("n1", true);
+    await clock.sleep(1);
+  });
+  assert.deepEqual(got.map((g) => `${g.type}@${g.at}`), ["queued@100"]);
 });

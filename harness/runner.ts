@@ -99,6 +99,8 @@ interface Thread {
   busy: boolean;
   conn?: ClientConn;
   client?: WorkloadClient;
+  /** The process the open client was opened for. */
+  connProcess?: number;
 }
 
 /** Runs one test and analyses it.
@@ -167,18 +169,23 @@ export async function runTest(ctx: RunContext): Promise<TestOutcome> {
     progressTimer = clock.setTimeout(tickProgress, 1000);
   };
 
+  // Jepsen's core opens one setup client per node for every workload, after the init clients, and
+  // keeps them open until teardown (jepsen `core.clj`, `with-client+nemesis-setup-teardown`). Only
+  // broadcast sends anything on them, but they take ids c(n)..c(2n-1) in every test, so worker
+  // clients start at c(2n) as in Maelstrom.
+  const setupConns = new Map<string, ClientConn>();
   try {
     await backend.start(opts.nodes, network);
     await initNodes(opts.nodes, opts.nodes, network, clock, ids, backend);
+    for (const node of opts.nodes) setupConns.set(node, ClientConn.open(network, clock, ids));
     await workload.setup?.({
       async rpc(node, body) {
-        const conn = ClientConn.open(network, clock, ids);
+        const conn = setupConns.get(node);
+        if (!conn) throw new TestAbort(`Setup request "${body.type}" names unknown node "${node}"`);
         try {
           return await conn.rpc(node, body, CLIENT_TIMEOUT_MS);
         } catch (err) {
           throw new TestAbort(`Setup request "${body.type}" to "${node}" failed: ${describe(err)}`);
-        } finally {
-          conn.close();
         }
       },
     }, opts);
@@ -188,9 +195,19 @@ export async function runTest(ctx: RunContext): Promise<TestOutcome> {
     const freed: (() => void)[] = [];
     const runOp = async (th: Thread, tmpl: OpTemplate): Promise<Op> => {
       th.busy = true;
+      // Jepsen's `ClientWorker` (generator/interpreter.clj) swaps clients when an op starts, not
+      // when the previous one ended `info`: until this thread's next op, its old client stays on
+      // the network, so a late reply to it is queued and never read instead of naming a closed
+      // client (which would make Maelstrom ignore that node's output from then on).
+      if (th.conn && th.connProcess !== th.process && !workload.reusableClients) {
+        th.conn.close();
+        th.conn = undefined;
+        th.client = undefined;
+      }
       if (!th.client) {
         const conn = ClientConn.open(network, clock, ids);
         th.conn = conn;
+        th.connProcess = th.process;
         th.client = workload.openClient((body) => conn.rpc(th.node, body, timeoutMs), opts);
       }
       const { f, value, ...extra } = tmpl;
@@ -220,14 +237,9 @@ export async function runTest(ctx: RunContext): Promise<TestOutcome> {
         node: th.node,
         client: th.conn!.id,
       });
-      if (type === "info") {
-        th.process += opts.concurrency;
-        if (!workload.reusableClients) {
-          th.conn!.close();
-          th.conn = undefined;
-          th.client = undefined;
-        }
-      }
+      // Jepsen gives the thread a new process after an `info`; its client is replaced when the
+      // thread's next op starts (above).
+      if (type === "info") th.process += opts.concurrency;
       generator.observe?.(invocation, completion);
       th.busy = false;
       for (const wake of freed.splice(0)) wake();
@@ -242,24 +254,30 @@ export async function runTest(ctx: RunContext): Promise<TestOutcome> {
       : undefined;
     const inflight = new Set<Promise<Op>>();
     if (opts.rate > 0) {
-      let nextAt = 0;
+      // Jepsen's `stagger` (generator.clj): the first op goes out at once, and each next op is
+      // due a uniform [0, 2/rate) s after the moment the previous one actually went out, that is
+      // max(its slot, now). After a stall (every thread busy) pacing resumes from the present,
+      // without a burst of missed slots. `time-limit` stops at the first op due at or after the
+      // limit.
+      let nextAtMs = 0;
       for (;;) {
-        nextAt += paceRng.next() * 2000 / opts.rate;
-        if (nextAt >= limitMs) break;
-        const wait = mainStart + nextAt - clock.now();
+        if (nextAtMs >= limitMs) break;
+        const wait = mainStart + nextAtMs - clock.now();
         if (wait > 0) await clock.sleep(wait);
         let free = threads.filter((t) => !t.busy);
         while (free.length === 0) {
           await new Promise<void>((r) => freed.push(r));
           free = threads.filter((t) => !t.busy);
         }
-        if (clock.now() - mainStart >= limitMs) break;
+        const nowMs = clock.now() - mainStart;
+        if (nowMs >= limitMs) break;
         const th = paceRng.pick(free);
         const tmpl = generator.next({
-          timeS: (clock.now() - mainStart) / 1000,
+          timeS: nowMs / 1000,
           thread: th.index,
           process: th.process,
         });
+        nextAtMs = nowMs + paceRng.next() * 2000 / opts.rate;
         if (!tmpl) continue;
         const p = runOp(th, tmpl);
         inflight.add(p);
@@ -295,7 +313,12 @@ export async function runTest(ctx: RunContext): Promise<TestOutcome> {
     }
   } finally {
     clock.clearTimeout(progressTimer);
+    // Teardown as in Jepsen: worker clients close when the interpreter ends, then the setup
+    // clients, then the nemesis heals and the nodes are stopped. A node that replies to a closed
+    // client from here on no longer matters.
+    network.tearDown();
     for (const th of threads) th.conn?.close();
+    for (const conn of setupConns.values()) conn.close();
     network.heal();
     await backend.stop();
   }

@@ -34,7 +34,9 @@ Deno.test("process: unique-ids passes under partitions with total availability",
   assert.equal(run.code, 0, run.stdout);
   const w = workload(run.results!);
   assert.equal(w["duplicated-count"], 0);
-  assert.ok((w["acknowledged-count"] as number) > 1000);
+  // Jepsen's stagger never catches up on missed slots: when a round trip takes about as long as
+  // the 2 ms mean gap (three threads on a loaded machine), fewer than the nominal 1,500 ops go out.
+  assert.ok((w["acknowledged-count"] as number) > 500);
   assert.equal((run.results!.availability as CheckResult)["ok-fraction"], 1);
 });
 

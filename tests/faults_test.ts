@@ -89,7 +89,7 @@ Deno.test("pause: a correct echo node times out while paused, so the run is inva
   assert.match(text, /faults +2 pause ops \(n1 x2, n2\), n1, n2 still paused at the end/);
   assert.match(
     text,
-    /The only errors were 2 timeouts of requests to n1, n2 while they were paused\./,
+    /The only errors were 3 timeouts of requests to n1, n2 while they were paused\./,
   );
 });
 

@@ -528,13 +528,15 @@ export function routeLine(
   const shape = checkShape(msg);
   if (shape) return problem(shape);
   const m = msg as { src: string; dest: string; body: Record<string, unknown> };
-  let entry: JournalEntry;
+  let entry: JournalEntry | undefined;
   try {
     entry = network.send(m.src, m.dest, m.body);
   } catch (err) {
     if (err instanceof UnknownEndpointError) return problem(err.message);
     throw err;
   }
+  // During teardown the network takes nothing more, and says so with undefined.
+  if (entry === undefined) return undefined;
   if (m.src !== node) {
     // Maelstrom does not check src against the writer (maelstrom.process/stdout-thread hands the
     // parsed message straight to maelstrom.net/send!), so neither does the routing; we only say so.

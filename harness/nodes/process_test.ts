@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { RpcError } from "../../lib/errors.ts";
 import { ClientConn, ClientIds } from "../client.ts";
 import { RealClock } from "../clock.ts";
-import { type JournalEntry, Network, type WireMessage } from "../network.ts";
+import { Network, type WireMessage } from "../network.ts";
 import { createRng } from "../rng.ts";
 import type { CheckResult } from "../types.ts";
 import { simulate } from "../../tests/support.ts";
@@ -204,7 +204,7 @@ Deno.test("process: messages to a crashed node are journaled as received, as Mae
     network.send("c999", "n0", { type: "first" });
     await until("the crash is seen", () => backend.problems.length > 0);
     assert.equal(backend.problems[0].kind, "crashed");
-    const entry: JournalEntry = network.send("c999", "n0", { type: "to-the-dead" });
+    const entry = network.send("c999", "n0", { type: "to-the-dead" })!;
     await sleep(50);
     assert.notEqual(entry.recvMs, undefined);
     assert.equal(entry.lost, "dead-node");
@@ -307,7 +307,7 @@ Deno.test("process: a message queued for a killed instance is not delivered to i
   const backend = new ProcessBackend({ bin: FORKS_CHILD, args: [], logDir, logStderr: false });
   await backend.start(["n0", "n1"], network);
   try {
-    const entry = network.send("n1", "n0", { type: "gossip" });
+    const entry = network.send("n1", "n0", { type: "gossip" })!;
     await backend.kill("n0");
     await backend.restart("n0");
     await sleep(500);

@@ -81,7 +81,7 @@ Deno.test("kill loses messages and memory; restart builds a fresh instance; paus
       await clock.sleep(10);
       await backend.kill("n0");
       await backend.kill("n0"); // idempotent
-      const lost = ask();
+      const lost = ask()!;
       await clock.sleep(10);
       assert.equal(lost.lost, "dead-node");
       assert.equal(lost.recvMs, undefined);
