@@ -296,8 +296,8 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
   const incarnation = 1 + Math.floor(node.random() * 2 ** 48);
   /** Our key's value as we last saw it; null until read (a leaf reads it only when it must). */
   let keyView: number[] | null = null;
-  /** Hub: values learned but not yet in the store, oldest first, with the link they came on. */
-  let unstored: { value: number; source?: Link }[] = [];
+  /** Hub: values learned but not yet in the store, oldest first. */
+  let unstored: number[] = [];
   /** Whether a read or write of the store is in flight: a node keeps one at a time. */
   let storeBusy = false;
   /** Clients waiting for their value to be durable, by value. Each waits `REPLY_DEADLINE_MS` at
@@ -347,35 +347,38 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
 
   const storeKey = (id: string) => `broadcast-${id}`;
 
-  // A value enters a link's queue when the peer should get it: on a leaf, every value goes to the
-  // hub; on the hub, a value goes to the leaves once it is durable (see `makeDurable`).
+  // A value enters a link's queue when the peer should get it. A leaf sends the hub its clients'
+  // values, and nothing it heard from the hub, which has those in the store. The hub sends every
+  // leaf every value once it is durable, even to the leaf it came from: that leaf may be a new
+  // process by now, and for a leaf that is not, the echo tells it the value is durable.
   function learn(value: number, source?: Link): void {
-    if (values.has(value)) return;
-    values.add(value);
     if (isHub) {
-      if (shown.has(value)) return;
-      unstored.push({ value, source });
+      if (values.has(value)) return;
+      values.add(value);
+      if (!shown.has(value)) unstored.push(value);
     } else if (source) {
       // From the hub, so durable.
-      shown.add(value);
-    } else {
+      makeDurable(value);
+    } else if (!values.has(value)) {
+      values.add(value);
       hubLink!.pending.push(value);
     }
   }
 
   /** Marks `value` durable: shown, sent on by the hub, its waiting clients answered. */
-  function makeDurable(value: number, source?: Link): void {
+  function makeDurable(value: number): void {
     values.add(value);
     if (shown.has(value)) return;
     shown.add(value);
-    if (isHub) for (const link of links) if (link !== source) link.pending.push(value);
+    if (isHub) for (const link of links) link.pending.push(value);
     settle(value);
   }
 
-  /** Starts our stream to `link`'s peer over: the peer has lost what we sent, or never had it. */
+  /** Starts our stream to `link`'s peer over: the peer has lost what we sent, or never had it.
+   * The hub resends every durable value; a leaf, those the hub has not vouched for. */
   function restartStream(link: Link): void {
     link.epoch++;
-    link.pending = isHub ? [...shown] : [...values];
+    link.pending = isHub ? [...shown] : [...values].filter((v) => !shown.has(v));
     link.acked = 0;
     link.sent = 0;
     link.lastSentAtMs = -Infinity;
@@ -499,7 +502,7 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
       link.acked = ack;
       link.sent = Math.max(link.sent, ack);
       // The hub vouches for these: they are in the store.
-      if (link === hubLink) for (const value of done) makeDurable(value, link);
+      if (link === hubLink) for (const value of done) makeDurable(value);
     } else if (ack < link.acked) {
       restartStream(link);
     }
@@ -552,7 +555,7 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
     if (storeBusy) return;
     if (keysToRead.size > 0) return readKeys();
     if (isHub && keyView === null) keysToRead.add(node.id);
-    const batch = isHub ? unstored.map((u) => u.value) : overdueValues();
+    const batch = isHub ? unstored.slice() : overdueValues();
     if (batch.length === 0) {
       // Everything the hub holds is in the store, so is every entry a leaf sent (a leaf that
       // started its stream over resends values the store has).
@@ -586,7 +589,7 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
     const own = ids.indexOf(node.id);
     if (own >= 0) keyView = arrays[own];
     for (const stored of arrays) for (const value of stored) makeDurable(value);
-    if (isHub) unstored = unstored.filter((u) => !shown.has(u.value));
+    if (isHub) unstored = unstored.filter((v) => !shown.has(v));
     await storeStep();
   }
 
@@ -615,9 +618,8 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
     }
     if (confirmed) {
       keyView = after;
-      const sources = new Map(unstored.map((u) => [u.value, u.source]));
       if (isHub) unstored = unstored.slice(batch.length);
-      for (const value of batch) makeDurable(value, sources.get(value));
+      for (const value of batch) makeDurable(value);
       if (isHub) for (const s of snapshot) advanceDurable(s.link, s.stream, s.received);
     }
     await storeStep();
