@@ -674,7 +674,8 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
     replies.tick();
     dropExpiredWaiters();
     if (hubLink) flush(hubLink, config.ackDelayMs);
-    return storeStep();
+    // Not awaited: a tick that waited for the store would stall the pause watch.
+    void storeStep();
   });
 
   return node;
