@@ -107,6 +107,9 @@ export const DEFAULT_BATCH_MS = 1000;
 /** How long a leaf's client waits for the hub's word before the leaf stores the value itself. */
 export const FALLBACK_MS = 1500;
 
+/** How long the hub waits after a write before it starts the next one, unless a value arrives. */
+const GROUP_COMMIT_MS = 10;
+
 /** How long the hub waits for `lin-kv` before it treats a request as lost. */
 const KV_TIMEOUT_MS = 2000;
 
@@ -330,14 +333,14 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
   // The price, measured in the simulator (seed 1, fly.io command lines; before → after, the
   // "before" being the memory-only design with 3d at `--batch-ms=150`):
   // - Messages: 3a 0 → 0.96 servers msgs/op (its writes), 3b 1.86 → 2.26, 3c 1.62 → 2.15,
-  //   3d 2.11 → 1.25, 3e 0.74 → 1.25. The hub writes once per store round trip while values
+  //   3d 2.11 → 1.24, 3e 0.74 → 1.24. The hub writes once per store round trip while values
   //   arrive (two messages, ~5 a second), each leaf's first contact costs a key read, and the
   //   acknowledgements that now carry the news replace most of 3d's batches.
   // - Latency: `broadcast_ok` waits for a hop to the hub, the write in flight, ours, and a hop
   //   back: 600 ms with 100 ms hops (it was immediate), up to `FALLBACK_MS` plus a write when
   //   the hub is out of reach. Each client waits for its answer before its next request, so a
-  //   3d run holds 12% fewer operations (1775 instead of 2028; 843 broadcasts, not 978). A value
-  //   reaches every node's reads 400 ms after its broadcast (median; max 565 ms; it was 254 and
+  //   3d run holds 9% fewer operations (1836 instead of 2028; 873 broadcasts, not 978). A value
+  //   reaches every node's reads 300 ms after its broadcast (median; max 565 ms; it was 254 and
   //   348 ms), since the hub passes on only what is stored. Jepsen's stable latency counts from
   //   the acknowledgement (or the first read that shows the value), when the value is nearly
   //   everywhere already: 0 ms median and max, from 254 and 348 ms.
@@ -635,6 +638,9 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
       if (isHub) unstored = unstored.slice(batch.length);
       for (const value of batch) makeDurable(value);
       if (isHub) { for (const s of snapshot) advanceDurable(s.link, s.stream, s.received); }
+      // Values that arrive in the moment after a write share the next one; the first message
+      // that arrives in that window starts it at once.
+      await node.sleep(GROUP_COMMIT_MS);
     }
     await storeStep();
   }
@@ -704,19 +710,19 @@ if (import.meta.main) await createNode({}, Deno.args).run();
 // For comparison, the best published results we found are 14.7 msgs/op for 3d and 1.92 for 3e
 // (fly.io's targets: 3d < 30 msgs/op, median < 400 ms, max < 600 ms; 3e < 20, < 1 s, < 2 s).
 //
-// Where the messages go, in 3d (simulator, seed 1, 1775 operations, 2225 messages): each of the
-// 843 broadcasts costs one leaf-to-hub message (848) and about one hub-to-leaf message, the
-// acknowledgement that also carries the news (1129 with the batches to quiet leaves); the hub's
+// Where the messages go, in 3d (simulator, seed 1, 1836 operations, 2280 messages): each of the
+// 873 broadcasts costs one leaf-to-hub message (879) and about one hub-to-leaf message, the
+// acknowledgement that also carries the news (1153 with the batches to quiet leaves); the hub's
 // 99 writes cost 198, and its first read of each key 50. The latency Jepsen reports is near
-// zero, because it counts from the acknowledgement; a value is in every node's reads 400 ms
+// zero, because it counts from the acknowledgement; a value is in every node's reads 300 ms
 // (median) after its broadcast.
 //
 // The trade-off, in the simulator (3d's command line, seed 1, `--batch-ms=N`):
 //
 //     batch-ms                     150    300    500    1000   2000
-//     servers msgs/op              1.96   1.68   1.43   1.25   1.17
+//     servers msgs/op              1.91   1.64   1.41   1.24   1.16
 //     stable latency median/max    0/0    0/0    0/0    0/0    0/0 ms
-//     everywhere after (median)    400    400    400    400    400 ms
+//     everywhere after (median)    300    300    300    300    300 ms
 //
 // Under load the interval hardly matters: the acknowledgements carry the news. At 3c's ten
 // operations a second it does: 2.90 msgs/op and values everywhere after 413 ms (median) at
