@@ -88,6 +88,8 @@ Options (Maelstrom's defaults):
   -w, --workload NAME         ${WORKLOAD_NAMES.join(", ")} (default lin-kv)
       --bin PATH              the node executable (required)
       --node-count N          nodes n0..n(N-1) (default: n1..n5)
+      --nodes a,b,c           these node names instead (--node-count wins over it)
+  -n, --node NAME             add one node name; repeatable
       --concurrency C         client threads; "2n" means 2 x node count (default 1n)
       --time-limit S          seconds of client operations (default 60)
       --rate R                client operations per second, all threads together (default 5)
@@ -159,6 +161,8 @@ export function parseTestArgs(argv: string[]): CliTest {
         workload: { type: "string", short: "w", default: "lin-kv" },
         bin: { type: "string" },
         "node-count": { type: "string" },
+        node: { type: "string", short: "n", multiple: true },
+        nodes: { type: "string" },
         concurrency: { type: "string", default: "1n" },
         "time-limit": { type: "string", default: "60" },
         rate: { type: "string", default: "5" },
@@ -192,10 +196,7 @@ export function parseTestArgs(argv: string[]): CliTest {
       `Unknown workload "${v.workload}": expected one of ${WORKLOAD_NAMES.join(", ")}`,
     );
   }
-  const nodes = v["node-count"] === undefined ? ["n1", "n2", "n3", "n4", "n5"] : Array.from(
-    { length: boundedInt("--node-count", v["node-count"], 1, LIMITS.nodeCount) },
-    (_, i) => `n${i}`,
-  );
+  const nodes = nodeNames(v["node-count"], v.nodes, v.node);
   const conc = /^(\d+)(n?)$/.exec(v.concurrency!);
   if (!conc || Number(conc[1]) === 0) {
     throw new UsageError(
@@ -306,6 +307,48 @@ export function parseTestArgs(argv: string[]): CliTest {
     process: v.process!,
     noReport: v["no-report"]!,
   };
+}
+
+/** Service node ids the harness answers itself; a server node by one of these names would be
+ * unreachable. */
+const SERVICE_IDS = ["lin-kv", "seq-kv", "lww-kv", "lin-tso"];
+
+/** The server node names, merged as Jepsen's `jepsen.cli/parse-nodes` and Maelstrom's
+ * `parse-node-count` (core.clj) do: `--node-count N` gives `n0..n(N-1)` and replaces `--nodes`;
+ * `--nodes a,b` (split on a comma and any spaces after it) replaces the default `n1..n5`; names
+ * from repeated `-n/--node` flags come last. Maelstrom's docs run single-node demos with
+ * `--nodes n1`. */
+function nodeNames(
+  nodeCount: string | undefined,
+  nodesList: string | undefined,
+  node: string[] | undefined,
+): string[] {
+  let listed: string[] = [];
+  if (nodeCount !== undefined) {
+    listed = Array.from(
+      { length: boundedInt("--node-count", nodeCount, 1, LIMITS.nodeCount) },
+      (_, i) => `n${i}`,
+    );
+  } else if (nodesList !== undefined) listed = nodesList.split(/,\s*/);
+  const all = listed.concat(node ?? []);
+  if (all.length === 0) return ["n1", "n2", "n3", "n4", "n5"];
+  if (all.length > LIMITS.nodeCount) {
+    throw new UsageError(`At most ${LIMITS.nodeCount} nodes are supported, not ${all.length}`);
+  }
+  const seen = new Set<string>();
+  for (const name of all) {
+    // Clients are c0, c1, ... and services have fixed ids: a node by such a name would take their
+    // messages, so it is refused rather than tested wrongly.
+    if (!/^[A-Za-z0-9_.-]+$/.test(name) || /^c\d+$/.test(name) || SERVICE_IDS.includes(name)) {
+      throw new UsageError(
+        `Node name "${name}" is not usable: names are letters, digits, "_", "." or "-", ` +
+          `and not a client id (c0, c1, ...) or a service (${SERVICE_IDS.join(", ")})`,
+      );
+    }
+    if (seen.has(name)) throw new UsageError(`Node name "${name}" is given twice`);
+    seen.add(name);
+  }
+  return all;
 }
 
 /** Integers are digits only: `Number()` would also take `" 2"`, `"0x3"`, `"1e3"` and `""` (as 0). */

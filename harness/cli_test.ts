@@ -42,6 +42,33 @@ Deno.test("node count, 2n concurrency, availability, models and node args", () =
   assert.equal(parseTestArgs(["--bin", "x", "--availability", "0.99"]).opts.availability, 0.99);
 });
 
+Deno.test("--nodes and -n name the nodes as Jepsen's CLI merges them; --node-count wins", () => {
+  const nodes = (args: string) => parseTestArgs(["--bin", "x", ...args.split(" ")]).opts.nodes;
+  // Maelstrom's echo guide runs `--nodes n1`; "2n" concurrency then means two threads.
+  assert.deepEqual(nodes("--nodes n1"), ["n1"]);
+  assert.equal(
+    parseTestArgs(["--bin", "x", "--nodes", "n1", "--concurrency", "2n"]).opts
+      .concurrency,
+    2,
+  );
+  assert.deepEqual(nodes("--nodes a,b"), ["a", "b"]);
+  assert.deepEqual(parseTestArgs(["--bin", "x", "--nodes", "a, b"]).opts.nodes, ["a", "b"]);
+  assert.deepEqual(nodes("-n a -n b"), ["a", "b"]);
+  assert.deepEqual(nodes("--nodes a -n b"), ["a", "b"]);
+  assert.deepEqual(nodes("--node-count 2 --nodes a,b,c"), ["n0", "n1"]);
+  assert.deepEqual(nodes("--node-count 2 -n z"), ["n0", "n1", "z"]);
+  const errorOf = (args: string[]) =>
+    assert.throws(() => parseTestArgs(["--bin", "x", ...args]), UsageError);
+  errorOf(["--nodes", "a,a"]);
+  errorOf(["--nodes", "c3"]);
+  errorOf(["--nodes", "lin-kv"]);
+  errorOf(["--nodes", "a,,b"]);
+  assert.throws(
+    () => parseTestArgs(["--bin", "x", "--nodes", "n1,n1"]),
+    /^UsageError: Node name "n1" is given twice$/,
+  );
+});
+
 Deno.test("--nemesis takes any comma-separated mix of partition, kill and pause", () => {
   const faults = (v: string) => parseTestArgs(["--bin", "x", "--nemesis", v]).opts.nemesis;
   assert.deepEqual(faults("kill"), ["kill"]);
