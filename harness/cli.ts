@@ -66,6 +66,7 @@ const LATENCY_DISTS = ["constant", "uniform", "exponential"];
 export const LIMITS = {
   /** A real-process run starts one OS process per node; a thousand is already a lot of them. */
   nodeCount: 1000,
+  testCount: 1000,
   /** Each client thread is an endpoint with its own connection and in-flight op. */
   concurrency: 1000,
   /** Far above what one node or the journal can follow; `1e9` would never finish. */
@@ -107,6 +108,7 @@ Options (Maelstrom's defaults):
       --log-net-send          log every message sent
       --log-net-recv          log every message delivered
       --seed N                seed for every random choice (default: random, printed first)
+      --test-count N          run the test N times, stopping at the first failed run (default 1)
       --store DIR             where runs are written (default store)
       --no-report             skip the run's HTML report (diagram, plots, anomalies)
       --strict                our checks that Maelstrom lacks count against valid?
@@ -130,6 +132,11 @@ export interface CliTest {
   opts: TestOptions;
   bin: string;
   nodeArgs: string[];
+  /** Whether `--seed` was given (else the seed was drawn at random). */
+  seedGiven: boolean;
+  /** `--test-count`: how many times to run the test; the repetitions stop at the first run that
+   * is not valid. */
+  testCount: number;
   logStderr: boolean;
   logNetSend: boolean;
   logNetRecv: boolean;
@@ -180,6 +187,7 @@ export function parseTestArgs(argv: string[]): CliTest {
         "log-net-send": { type: "boolean", default: false },
         "log-net-recv": { type: "boolean", default: false },
         seed: { type: "string" },
+        "test-count": { type: "string", default: "1" },
         store: { type: "string", default: "store" },
         process: { type: "boolean", default: false },
         "no-report": { type: "boolean", default: false },
@@ -300,6 +308,8 @@ export function parseTestArgs(argv: string[]): CliTest {
     },
     bin: v.bin,
     nodeArgs: parsed.positionals,
+    seedGiven: v.seed !== undefined,
+    testCount: boundedInt("--test-count", v["test-count"]!, 1, LIMITS.testCount),
     logStderr: v["log-stderr"]!,
     logNetSend: v["log-net-send"]!,
     logNetRecv: v["log-net-recv"]!,
@@ -418,6 +428,34 @@ export function killNodesOnSignals(): () => void {
   };
 }
 
+/** Runs the test of `rest` `cli.testCount` times, as Jepsen's `--test-count` does
+ * (`jepsen.cli/single-test-cmd`): one run folder each, stopping at the first run whose exit code is
+ * not 0 and returning it. Without `--seed` each run draws its own seed; with `--seed S` run k
+ * (from 0) uses S + k, so every run differs, as Maelstrom's repetitions do, and each prints a seed
+ * that reproduces it alone. */
+async function repeatTest(rest: string[], cli: CliTest): Promise<number> {
+  const args: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    if (rest[i] === "--") {
+      args.push(...rest.slice(i));
+      break;
+    }
+    if (rest[i] === "--test-count") i++;
+    else if (rest[i].startsWith("--test-count=")) continue;
+    else if (rest[i] === "--seed") i++;
+    else if (!rest[i].startsWith("--seed=")) args.push(rest[i]);
+  }
+  // Node arguments follow a "--", so the seed goes before it.
+  const end = args.includes("--") ? args.indexOf("--") : args.length;
+  for (let k = 0; k < cli.testCount; k++) {
+    console.error(`Run ${k + 1} of ${cli.testCount}`);
+    const seed = cli.seedGiven ? ["--seed", String((cli.opts.seed + k) % 2 ** 32)] : [];
+    const code = await main(["test", ...args.slice(0, end), ...seed, ...args.slice(end)]);
+    if (code !== 0) return code;
+  }
+  return 0;
+}
+
 /** Runs `maelstrom <command> ...` and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -441,6 +479,7 @@ export async function main(argv: string[]): Promise<number> {
   let workload: Workload;
   try {
     cli = parseTestArgs(rest);
+    if (cli.testCount > 1) return await repeatTest(rest, cli);
     bin = resolveBinary(cli.bin, !SCRIPT.test(cli.bin));
     workload = await loadWorkload(cli.opts.workload);
   } catch (err) {

@@ -289,3 +289,54 @@ Deno.test("main dispatches analyze; an unknown command names both commands", asy
     Deno.removeSync(tmp, { recursive: true });
   }
 });
+
+Deno.test("--test-count runs the test again, one folder a run, and stops at the first failure", async () => {
+  const tmp = Deno.makeTempDirSync();
+  try {
+    const runs = (store: string) =>
+      [...Deno.readDirSync(`${store}/echo`)].filter((e) => e.name !== "latest").length;
+    const ok = await runMain([
+      "test",
+      "-w",
+      "echo",
+      "--bin",
+      ECHO,
+      "--time-limit",
+      "1",
+      "--test-count",
+      "3",
+      "--seed",
+      "7",
+      "--no-report",
+      "--store",
+      `${tmp}/ok`,
+    ]);
+    assert.equal(ok.code, 0);
+    assert.equal(runs(`${tmp}/ok`), 3);
+    // Each run has its own seed, reproducible alone; the first is the one given.
+    assert.deepEqual(ok.stderr.match(/^Seed: \d+$/gm), ["Seed: 7", "Seed: 8", "Seed: 9"]);
+
+    const wrong = new URL("../tests/fixtures/echo_wrong.ts", import.meta.url).pathname;
+    const bad = await runMain([
+      "test",
+      "-w",
+      "echo",
+      "--bin",
+      wrong,
+      "--time-limit",
+      "1",
+      "--test-count=3",
+      "--no-report",
+      "--store",
+      `${tmp}/bad`,
+    ]);
+    assert.equal(bad.code, 1);
+    assert.equal(runs(`${tmp}/bad`), 1, "Jepsen stops repeating at the first invalid run");
+    assert.throws(
+      () => parseTestArgs(["--bin", "x", "--test-count", "0"]),
+      /--test-count must be a positive integer, not "0"/,
+    );
+  } finally {
+    Deno.removeSync(tmp, { recursive: true });
+  }
+});
