@@ -66,6 +66,7 @@ const LATENCY_DISTS = ["constant", "uniform", "exponential"];
 export const LIMITS = {
   /** A real-process run starts one OS process per node; a thousand is already a lot of them. */
   nodeCount: 1000,
+  testCount: 1000,
   /** Each client thread is an endpoint with its own connection and in-flight op. */
   concurrency: 1000,
   /** Far above what one node or the journal can follow; `1e9` would never finish. */
@@ -88,6 +89,8 @@ Options (Maelstrom's defaults):
   -w, --workload NAME         ${WORKLOAD_NAMES.join(", ")} (default lin-kv)
       --bin PATH              the node executable (required)
       --node-count N          nodes n0..n(N-1) (default: n1..n5)
+      --nodes a,b,c           these node names instead (--node-count wins over it)
+  -n, --node NAME             add one node name; repeatable
       --concurrency C         client threads; "2n" means 2 x node count (default 1n)
       --time-limit S          seconds of client operations (default 60)
       --rate R                client operations per second, all threads together (default 5)
@@ -105,6 +108,7 @@ Options (Maelstrom's defaults):
       --log-net-send          log every message sent
       --log-net-recv          log every message delivered
       --seed N                seed for every random choice (default: random, printed first)
+      --test-count N          run the test N times, stopping at the first failed run (default 1)
       --store DIR             where runs are written (default store)
       --no-report             skip the run's HTML report (diagram, plots, anomalies)
       --strict                our checks that Maelstrom lacks count against valid?
@@ -128,6 +132,11 @@ export interface CliTest {
   opts: TestOptions;
   bin: string;
   nodeArgs: string[];
+  /** Whether `--seed` was given (else the seed was drawn at random). */
+  seedGiven: boolean;
+  /** `--test-count`: how many times to run the test; the repetitions stop at the first run that
+   * is not valid. */
+  testCount: number;
   logStderr: boolean;
   logNetSend: boolean;
   logNetRecv: boolean;
@@ -159,6 +168,8 @@ export function parseTestArgs(argv: string[]): CliTest {
         workload: { type: "string", short: "w", default: "lin-kv" },
         bin: { type: "string" },
         "node-count": { type: "string" },
+        node: { type: "string", short: "n", multiple: true },
+        nodes: { type: "string" },
         concurrency: { type: "string", default: "1n" },
         "time-limit": { type: "string", default: "60" },
         rate: { type: "string", default: "5" },
@@ -176,6 +187,7 @@ export function parseTestArgs(argv: string[]): CliTest {
         "log-net-send": { type: "boolean", default: false },
         "log-net-recv": { type: "boolean", default: false },
         seed: { type: "string" },
+        "test-count": { type: "string", default: "1" },
         store: { type: "string", default: "store" },
         process: { type: "boolean", default: false },
         "no-report": { type: "boolean", default: false },
@@ -192,10 +204,7 @@ export function parseTestArgs(argv: string[]): CliTest {
       `Unknown workload "${v.workload}": expected one of ${WORKLOAD_NAMES.join(", ")}`,
     );
   }
-  const nodes = v["node-count"] === undefined ? ["n1", "n2", "n3", "n4", "n5"] : Array.from(
-    { length: boundedInt("--node-count", v["node-count"], 1, LIMITS.nodeCount) },
-    (_, i) => `n${i}`,
-  );
+  const nodes = nodeNames(v["node-count"], v.nodes, v.node);
   const conc = /^(\d+)(n?)$/.exec(v.concurrency!);
   if (!conc || Number(conc[1]) === 0) {
     throw new UsageError(
@@ -299,6 +308,8 @@ export function parseTestArgs(argv: string[]): CliTest {
     },
     bin: v.bin,
     nodeArgs: parsed.positionals,
+    seedGiven: v.seed !== undefined,
+    testCount: boundedInt("--test-count", v["test-count"]!, 1, LIMITS.testCount),
     logStderr: v["log-stderr"]!,
     logNetSend: v["log-net-send"]!,
     logNetRecv: v["log-net-recv"]!,
@@ -306,6 +317,48 @@ export function parseTestArgs(argv: string[]): CliTest {
     process: v.process!,
     noReport: v["no-report"]!,
   };
+}
+
+/** Service node ids the harness answers itself; a server node by one of these names would be
+ * unreachable. */
+const SERVICE_IDS = ["lin-kv", "seq-kv", "lww-kv", "lin-tso"];
+
+/** The server node names, merged as Jepsen's `jepsen.cli/parse-nodes` and Maelstrom's
+ * `parse-node-count` (core.clj) do: `--node-count N` gives `n0..n(N-1)` and replaces `--nodes`;
+ * `--nodes a,b` (split on a comma and any spaces after it) replaces the default `n1..n5`; names
+ * from repeated `-n/--node` flags come last. Maelstrom's docs run single-node demos with
+ * `--nodes n1`. */
+function nodeNames(
+  nodeCount: string | undefined,
+  nodesList: string | undefined,
+  node: string[] | undefined,
+): string[] {
+  let listed: string[] = [];
+  if (nodeCount !== undefined) {
+    listed = Array.from(
+      { length: boundedInt("--node-count", nodeCount, 1, LIMITS.nodeCount) },
+      (_, i) => `n${i}`,
+    );
+  } else if (nodesList !== undefined) listed = nodesList.split(/,\s*/);
+  const all = listed.concat(node ?? []);
+  if (all.length === 0) return ["n1", "n2", "n3", "n4", "n5"];
+  if (all.length > LIMITS.nodeCount) {
+    throw new UsageError(`At most ${LIMITS.nodeCount} nodes are supported, not ${all.length}`);
+  }
+  const seen = new Set<string>();
+  for (const name of all) {
+    // Clients are c0, c1, ... and services have fixed ids: a node by such a name would take their
+    // messages, so it is refused rather than tested wrongly.
+    if (!/^[A-Za-z0-9_.-]+$/.test(name) || /^c\d+$/.test(name) || SERVICE_IDS.includes(name)) {
+      throw new UsageError(
+        `Node name "${name}" is not usable: names are letters, digits, "_", "." or "-", ` +
+          `and not a client id (c0, c1, ...) or a service (${SERVICE_IDS.join(", ")})`,
+      );
+    }
+    if (seen.has(name)) throw new UsageError(`Node name "${name}" is given twice`);
+    seen.add(name);
+  }
+  return all;
 }
 
 /** Integers are digits only: `Number()` would also take `" 2"`, `"0x3"`, `"1e3"` and `""` (as 0). */
@@ -375,6 +428,34 @@ export function killNodesOnSignals(): () => void {
   };
 }
 
+/** Runs the test of `rest` `cli.testCount` times, as Jepsen's `--test-count` does
+ * (`jepsen.cli/single-test-cmd`): one run folder each, stopping at the first run whose exit code is
+ * not 0 and returning it. Without `--seed` each run draws its own seed; with `--seed S` run k
+ * (from 0) uses S + k, so every run differs, as Maelstrom's repetitions do, and each prints a seed
+ * that reproduces it alone. */
+async function repeatTest(rest: string[], cli: CliTest): Promise<number> {
+  const args: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    if (rest[i] === "--") {
+      args.push(...rest.slice(i));
+      break;
+    }
+    if (rest[i] === "--test-count") i++;
+    else if (rest[i].startsWith("--test-count=")) continue;
+    else if (rest[i] === "--seed") i++;
+    else if (!rest[i].startsWith("--seed=")) args.push(rest[i]);
+  }
+  // Node arguments follow a "--", so the seed goes before it.
+  const end = args.includes("--") ? args.indexOf("--") : args.length;
+  for (let k = 0; k < cli.testCount; k++) {
+    console.error(`Run ${k + 1} of ${cli.testCount}`);
+    const seed = cli.seedGiven ? ["--seed", String((cli.opts.seed + k) % 2 ** 32)] : [];
+    const code = await main(["test", ...args.slice(0, end), ...seed, ...args.slice(end)]);
+    if (code !== 0) return code;
+  }
+  return 0;
+}
+
 /** Runs `maelstrom <command> ...` and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -398,6 +479,7 @@ export async function main(argv: string[]): Promise<number> {
   let workload: Workload;
   try {
     cli = parseTestArgs(rest);
+    if (cli.testCount > 1) return await repeatTest(rest, cli);
     bin = resolveBinary(cli.bin, !SCRIPT.test(cli.bin));
     workload = await loadWorkload(cli.opts.workload);
   } catch (err) {

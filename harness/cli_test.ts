@@ -42,6 +42,33 @@ Deno.test("node count, 2n concurrency, availability, models and node args", () =
   assert.equal(parseTestArgs(["--bin", "x", "--availability", "0.99"]).opts.availability, 0.99);
 });
 
+Deno.test("--nodes and -n name the nodes as Jepsen's CLI merges them; --node-count wins", () => {
+  const nodes = (args: string) => parseTestArgs(["--bin", "x", ...args.split(" ")]).opts.nodes;
+  // Maelstrom's echo guide runs `--nodes n1`; "2n" concurrency then means two threads.
+  assert.deepEqual(nodes("--nodes n1"), ["n1"]);
+  assert.equal(
+    parseTestArgs(["--bin", "x", "--nodes", "n1", "--concurrency", "2n"]).opts
+      .concurrency,
+    2,
+  );
+  assert.deepEqual(nodes("--nodes a,b"), ["a", "b"]);
+  assert.deepEqual(parseTestArgs(["--bin", "x", "--nodes", "a, b"]).opts.nodes, ["a", "b"]);
+  assert.deepEqual(nodes("-n a -n b"), ["a", "b"]);
+  assert.deepEqual(nodes("--nodes a -n b"), ["a", "b"]);
+  assert.deepEqual(nodes("--node-count 2 --nodes a,b,c"), ["n0", "n1"]);
+  assert.deepEqual(nodes("--node-count 2 -n z"), ["n0", "n1", "z"]);
+  const errorOf = (args: string[]) =>
+    assert.throws(() => parseTestArgs(["--bin", "x", ...args]), UsageError);
+  errorOf(["--nodes", "a,a"]);
+  errorOf(["--nodes", "c3"]);
+  errorOf(["--nodes", "lin-kv"]);
+  errorOf(["--nodes", "a,,b"]);
+  assert.throws(
+    () => parseTestArgs(["--bin", "x", "--nodes", "n1,n1"]),
+    /^UsageError: Node name "n1" is given twice$/,
+  );
+});
+
 Deno.test("--nemesis takes any comma-separated mix of partition, kill and pause", () => {
   const faults = (v: string) => parseTestArgs(["--bin", "x", "--nemesis", v]).opts.nemesis;
   assert.deepEqual(faults("kill"), ["kill"]);
@@ -258,6 +285,57 @@ Deno.test("main dispatches analyze; an unknown command names both commands", asy
     const u = await runMain(["frob"]);
     assert.equal(u.code, 254);
     assert.match(u.stderr, /^Unknown command "frob": this harness runs "test" and "analyze"\./);
+  } finally {
+    Deno.removeSync(tmp, { recursive: true });
+  }
+});
+
+Deno.test("--test-count runs the test again, one folder a run, and stops at the first failure", async () => {
+  const tmp = Deno.makeTempDirSync();
+  try {
+    const runs = (store: string) =>
+      [...Deno.readDirSync(`${store}/echo`)].filter((e) => e.name !== "latest").length;
+    const ok = await runMain([
+      "test",
+      "-w",
+      "echo",
+      "--bin",
+      ECHO,
+      "--time-limit",
+      "1",
+      "--test-count",
+      "3",
+      "--seed",
+      "7",
+      "--no-report",
+      "--store",
+      `${tmp}/ok`,
+    ]);
+    assert.equal(ok.code, 0);
+    assert.equal(runs(`${tmp}/ok`), 3);
+    // Each run has its own seed, reproducible alone; the first is the one given.
+    assert.deepEqual(ok.stderr.match(/^Seed: \d+$/gm), ["Seed: 7", "Seed: 8", "Seed: 9"]);
+
+    const wrong = new URL("../tests/fixtures/echo_wrong.ts", import.meta.url).pathname;
+    const bad = await runMain([
+      "test",
+      "-w",
+      "echo",
+      "--bin",
+      wrong,
+      "--time-limit",
+      "1",
+      "--test-count=3",
+      "--no-report",
+      "--store",
+      `${tmp}/bad`,
+    ]);
+    assert.equal(bad.code, 1);
+    assert.equal(runs(`${tmp}/bad`), 1, "Jepsen stops repeating at the first invalid run");
+    assert.throws(
+      () => parseTestArgs(["--bin", "x", "--test-count", "0"]),
+      /--test-count must be a positive integer, not "0"/,
+    );
   } finally {
     Deno.removeSync(tmp, { recursive: true });
   }

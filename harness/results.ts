@@ -230,13 +230,17 @@ export function summarize(
     const problems = nodes.problems as { kind: string }[];
     const crashed = problems.filter((p) => p.kind === "crashed").length;
     const badLines = problems.length - crashed;
+    // Spoofed src lines are no problem Maelstrom sees, but they are what fails this checker under
+    // --strict, so the line names them rather than reading "no crashes" beside a cross.
+    const spoofed = ((nodes["beyond-maelstrom"] ?? []) as { anomaly?: string }[])
+      .filter((f) => f.anomaly === "spoofed-src").length;
+    const beyond = badLines + spoofed > 0 ? " (beyond Maelstrom, see below)" : "";
     lines.push(
       `  ${mark(nodes["valid?"])} nodes         ${
         problems.length === 0
           ? "no crashes, no malformed output"
-          : `${crashed} crashed, ${badLines} wrote a bad stdout line` +
-            (badLines > 0 ? " (beyond Maelstrom, see below)" : "")
-      }`,
+          : `${crashed} crashed, ${badLines} wrote a bad stdout line`
+      }${spoofed > 0 ? `, ${spoofed} line(s) with another endpoint's src` : ""}${beyond}`,
     );
   }
   lines.push(...faultSummaryLines(history));

@@ -106,6 +106,35 @@ Deno.test("the summary shows findings beyond Maelstrom and says they do not coun
   assert.doesNotMatch(text, /Violations/);
 });
 
+Deno.test("the nodes line names spoofed src lines, which alone fail it under --strict", () => {
+  const history: Op[] = [];
+  const network = {
+    journal: [],
+    stats: () => ({
+      all: { "msg-count": 0, "msgs-per-op": 0 },
+      servers: { "msg-count": 0, "msgs-per-op": 0 },
+    }),
+  } as unknown as Network;
+  // Maelstrom's Python Raft demo forwards a client's request to the leader with the client's src.
+  const problems: NodeProblem[] = [{
+    node: "n2",
+    kind: "spoofed-src",
+    message: `Node "n2" wrote a message with src "c9" to "n1"`,
+    line: `{"src":"c9","dest":"n1","body":{"type":"read","key":0,"msg_id":13}}`,
+    atMs: 5,
+  }];
+  for (const strict of [false, true]) {
+    const results = analyse(history, network, broadcast, { ...opts, strict }, problems);
+    const text = summarize({ history, network, results, problems }, { ...opts, strict }, {});
+    const line = text.split("\n").find((l) => l.includes(" nodes "))!;
+    assert.match(line, strict ? /✗/ : /✓/);
+    assert.match(
+      line,
+      /no crashes, no malformed output, 1 line\(s\) with another endpoint's src \(beyond Maelstrom, see below\)$/,
+    );
+  }
+});
+
 Deno.test("under --strict the summary says the findings made the run invalid", () => {
   const text = summarize(outcome(true), { ...opts, strict: true }, {});
   assert.match(text, /Under --strict these count: they made the run invalid\./);

@@ -389,7 +389,12 @@ export class ProcessBackend implements NodeBackend {
     } catch {
       // The pipe broke because the process was killed.
     }
-    lines.end();
+    // A node we killed (at teardown, or by the kill fault) can die halfway through writing a line:
+    // that fragment is our doing, not a line the node wrote, so it is dropped rather than named a
+    // bad line (Maelstrom, killing nodes at teardown in `process.clj` `stop-node!`, only ever logs
+    // it). A node that exits by itself still has its unfinished last line read, as Java's
+    // `readLine` does for Maelstrom.
+    if (!this.#stopping && !proc.killed) lines.end();
   }
 
   #onStdoutLine(proc: Proc, line: string): void {

@@ -169,6 +169,46 @@ Deno.test("process: a line over the maximum is a bad line, named, and the node's
   }
 });
 
+Deno.test("process: a line cut short by our kill is no bad line; a node's own last unfinished line is read", async () => {
+  const bin = `${ROOT}tests/fixtures/killed_mid_line.sh`;
+  // Killed at teardown halfway through a line (Maelstrom's Python Raft demo under load): that
+  // fragment once failed the run under --strict as "not JSON".
+  const atStop = setup({ bin });
+  await atStop.backend.start(["n0"], atStop.network);
+  try {
+    await atStop.init("n0", ["n0"]);
+    await sleep(500);
+  } finally {
+    await atStop.backend.stop();
+  }
+  assert.deepEqual(atStop.backend.problems, []);
+
+  // The same under the kill fault.
+  const byFault = setup({ bin });
+  await byFault.backend.start(["n0"], byFault.network);
+  try {
+    await byFault.init("n0", ["n0"]);
+    await sleep(500);
+    await byFault.backend.kill("n0");
+    await sleep(100);
+    assert.deepEqual(byFault.backend.problems, []);
+  } finally {
+    await byFault.backend.stop();
+  }
+
+  // A node that ends by itself after a complete message without its newline: the message is read.
+  const own = setup({ bin, args: ["exit"] });
+  await own.backend.start(["n0"], own.network);
+  try {
+    await own.init("n0", ["n0"]);
+    await until("the last words arrive", () => own.sink.length > 0);
+    assert.equal(own.sink[0].body.type, "last_words");
+    assert.deepEqual(own.backend.problems.filter((p) => p.kind === "bad-line"), []);
+  } finally {
+    await own.backend.stop();
+  }
+});
+
 Deno.test("process: a node's stderr log is capped, keeping its head and tail", async () => {
   const script = `for i in $(seq 1 20000); do echo "log line $i"; done >&2; sleep 1000`;
   const { network, backend, logDir } = setup({
