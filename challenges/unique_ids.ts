@@ -131,4 +131,8 @@ if (import.meta.main) await createNode().run();
 //
 // `deno task test:unique-ids` runs the fly.io command line: about 30,000 ids across 3 nodes,
 // partitions coming and going, every request answered (`availability` 1.0), no duplicates, and
-// 0 messages between servers.
+// 0.00 server messages per op: the only ones are the 12 of the three life claims.
+//
+// With `--nemesis partition,kill,pause` (and without `--availability total`) there are no
+// duplicates either, on 20 of 20 simulated seeds; ids counted in memory alone repeated on 3 of
+// them (`tests/crash_unique_ids_test.ts`). Requests sent to a dead or paused node time out.
