@@ -37,6 +37,18 @@ export function createNode(options?: NodeOptions): Node<Message> {
   // can match the answer to its request.
   node.on("echo", (msg) => ({ type: "echo_ok", echo: msg.body.echo }));
 
+  // ### What a crash does
+  //
+  // There is no state to lose: an answer depends on its request alone. A kill loses only the
+  // requests the dead process had not answered, and every request sent to it until the restart;
+  // a pause holds them until the node wakes up with the backlog, by which time their clients
+  // have given up (5 s). Either way those requests end as timeouts, and Maelstrom's echo checker
+  // counts every timeout as an error, so `--nemesis kill` or `pause` fails the run whenever a
+  // request meets a dead or frozen node, with this node or any other. Surviving would cost more
+  // than messages: a second process to answer in the first one's place, and Maelstrom sends each
+  // client's requests to one node only. Storing anything (in `lin-kv`, say) would not help, as
+  // there is nothing to store.
+
   return node;
 }
 
