@@ -12,7 +12,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { type HarnessClock, RealClock, VirtualClock } from "./clock.ts";
+import { RealClock } from "./clock.ts";
 import { describeGrudge } from "./nemesis.ts";
 import {
   killAllChildren,
@@ -20,12 +20,12 @@ import {
   ProcessBackend,
   resolveBinary,
 } from "./nodes/process.ts";
-import { loadFactory, nodeRng, SimBackend } from "./nodes/sim.ts";
 import { createRunDir, summarize, verdictLine, writeRun } from "./results.ts";
 import { type Progress, runTest, TestAbort } from "./runner.ts";
 import type { TestOptions, Workload } from "./types.ts";
 import { loadWorkload, WORKLOAD_NAMES } from "./workloads/mod.ts";
 import { writeReport } from "./report/mod.ts";
+import { simulateCli } from "./seeds.ts";
 import { CONSISTENCY_MODEL_NAMES } from "./checkers/elle_rw.ts";
 
 /** A command-line mistake: printed with the usage, exit 254. */
@@ -68,6 +68,10 @@ Options (Maelstrom's defaults):
       --seed N                seed for every random choice (default: random, printed first)
       --store DIR             where runs are written (default store)
       --no-report             skip the run's HTML report (diagram, plots, anomalies)
+      --test-count N          run the test N times (seeds S, S+1, ...), stopping at the first
+                              run that is not valid; exit code as for that run. Simulated
+                              runs go in parallel, one per core, and only the first failing
+                              run (or the last run) is stored and reported, with its seed
       --strict                our checks that Maelstrom lacks count against valid?
                               (by default they are reported as warnings only)
       --process               with a .ts challenge file as --bin: run real processes
@@ -91,6 +95,8 @@ export interface CliTest {
   process: boolean;
   /** Skip the HTML report (Lamport diagram, plots) of the run. */
   noReport: boolean;
+  /** `--test-count`: how many runs (seeds `seed`, `seed + 1`, ...). */
+  testCount: number;
 }
 
 /** Parses the arguments after `test`. Throws {@linkcode UsageError} with a sentence naming the
@@ -135,6 +141,7 @@ export function parseTestArgs(argv: string[]): CliTest {
         process: { type: "boolean", default: false },
         "no-report": { type: "boolean", default: false },
         strict: { type: "boolean", default: false },
+        "test-count": { type: "string", default: "1" },
       },
     });
   } catch (err) {
@@ -237,6 +244,7 @@ export function parseTestArgs(argv: string[]): CliTest {
     store: v.store!,
     process: v.process!,
     noReport: v["no-report"]!,
+    testCount: positiveInt("--test-count", v["test-count"]!),
   };
 }
 
@@ -294,51 +302,66 @@ export async function main(argv: string[]): Promise<number> {
   }
   const simulate = SCRIPT.test(bin) && !cli.process;
   console.error(`Seed: ${opts.seed}`);
-  const reproduce = `deno task maelstrom test ${
-    rest.filter((a, i, all) => a !== "--seed" && all[i - 1] !== "--seed").join(" ")
-  } --seed ${opts.seed}`;
-  const dir = createRunDir(cli.store, opts.workload);
-  let backend: NodeBackend;
-  let clock: HarnessClock;
   if (simulate) {
-    let factory;
+    // The simulation runs in Web Workers: node code stuck in a loop cannot block Ctrl-C here.
+    const onSigint = () => {
+      console.error("\nInterrupted.");
+      Deno.exit(130);
+    };
+    Deno.addSignalListener("SIGINT", onSigint);
     try {
-      factory = await loadFactory(bin);
+      return await simulateCli(cli, rest, bin);
     } catch (err) {
       console.error((err as Error).message);
       return 254;
+    } finally {
+      Deno.removeSignalListener("SIGINT", onSigint);
     }
-    const virtual = new VirtualClock();
-    clock = virtual;
-    backend = new SimBackend({
-      factory,
-      clock: virtual,
-      rng: nodeRng(opts.seed),
-      logDir: `${dir}/node-logs`,
-      logStderr: cli.logStderr,
-      args: cli.nodeArgs,
-    });
-  } else {
-    clock = new RealClock();
-    const isScript = SCRIPT.test(bin);
-    backend = new ProcessBackend({
-      bin: isScript ? Deno.execPath() : bin,
-      args: isScript
-        ? [
-          "run",
-          "--quiet",
-          "--no-prompt",
-          "--config",
-          new URL("../deno.json", import.meta.url).pathname,
-          "--allow-env=GLOMERS_LOG_LEVEL",
-          bin,
-          ...cli.nodeArgs,
-        ]
-        : cli.nodeArgs,
-      logDir: `${dir}/node-logs`,
-      logStderr: cli.logStderr,
-    });
   }
+  // Real processes run one test after another, as Maelstrom's --test-count does, stopping at the
+  // first run that is not valid.
+  let code = 0;
+  for (let i = 0; i < cli.testCount && code === 0; i++) {
+    if (i > 0) console.error(`\nRun ${i + 1} of ${cli.testCount}; seed: ${opts.seed + i}`);
+    code = await runProcesses(cli, rest, bin, workload, { ...opts, seed: opts.seed + i });
+  }
+  return code;
+}
+
+/** One `maelstrom test` run with one OS process per node; returns Maelstrom's exit code. */
+async function runProcesses(
+  cli: CliTest,
+  rest: string[],
+  bin: string,
+  workload: Workload,
+  opts: TestOptions,
+): Promise<number> {
+  const reproduce = `deno task maelstrom test ${
+    rest.filter((a, i, all) =>
+      a !== "--seed" && all[i - 1] !== "--seed" && a !== "--test-count" &&
+      all[i - 1] !== "--test-count"
+    ).join(" ")
+  } --seed ${opts.seed}`;
+  const dir = createRunDir(cli.store, opts.workload);
+  const clock = new RealClock();
+  const isScript = SCRIPT.test(bin);
+  const backend: NodeBackend = new ProcessBackend({
+    bin: isScript ? Deno.execPath() : bin,
+    args: isScript
+      ? [
+        "run",
+        "--quiet",
+        "--no-prompt",
+        "--config",
+        new URL("../deno.json", import.meta.url).pathname,
+        "--allow-env=GLOMERS_LOG_LEVEL",
+        bin,
+        ...cli.nodeArgs,
+      ]
+      : cli.nodeArgs,
+    logDir: `${dir}/node-logs`,
+    logStderr: cli.logStderr,
+  });
   const tty = Deno.stderr.isTerminal();
   const onSigint = () => {
     killAllChildren();
@@ -354,20 +377,18 @@ export async function main(argv: string[]): Promise<number> {
         workload,
         backend,
         clock,
-        progress: tty && !simulate
-          ? (p) => Deno.stderr.writeSync(progressLine(p, opts))
-          : undefined,
+        progress: tty ? (p) => Deno.stderr.writeSync(progressLine(p, opts)) : undefined,
         onNetwork(network) {
           if (cli.logNetSend) network.onSend = (e) => console.error(`:send ${JSON.stringify(e)}`);
           if (cli.logNetRecv) network.onRecv = (e) => console.error(`:recv ${JSON.stringify(e)}`);
         },
       });
-    const outcome = clock instanceof VirtualClock ? await clock.run(run) : await run();
+    const outcome = await run();
     if (tty) Deno.stderr.writeSync(new TextEncoder().encode("\n"));
     writeRun(dir, cli.store, outcome, {
       opts,
       argv: rest,
-      runner: simulate ? "simulation" : "process",
+      runner: "process",
       bin,
     });
     let report = "";
@@ -381,13 +402,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(summarize(outcome, opts, { dir, reproduce }));
     if (report) console.log(`Report: ${report} (browse every run: deno task serve)`);
     const wallS = (performance.now() - started) / 1000;
-    console.log(
-      simulate
-        ? `Simulated ${(outcome.network.elapsedMs() / 1000).toFixed(1)} s of virtual time in ${
-          wallS.toFixed(1)
-        } s of wall time`
-        : `Wall time: ${wallS.toFixed(1)} s`,
-    );
+    console.log(`Wall time: ${wallS.toFixed(1)} s`);
     console.log("");
     console.log(verdictLine(outcome.results["valid?"]));
     if (outcome.problems.some((p) => p.kind === "crashed")) return 255;

@@ -7,7 +7,7 @@
  */
 import { configureSync, getConfig, type LogRecord, resetSync } from "@logtape/logtape";
 import type { Node, NodeOptions } from "../../lib/node.ts";
-import type { Transport } from "../../lib/transport.ts";
+import type { Clock, Transport } from "../../lib/transport.ts";
 import type { VirtualClock } from "../clock.ts";
 import type { Network } from "../network.ts";
 import { createRng, type SeededRng } from "../rng.ts";
@@ -81,6 +81,19 @@ export interface SimBackendOptions {
   logStderr: boolean;
   /** Extra node arguments (`maelstrom test ... -- args`). */
   args?: readonly string[];
+  /** Called whenever node code is entered (its `createNode`, a message handed to it, one of its
+   * timers firing), naming the node and what it is doing, e.g. `handling a "broadcast" message`.
+   * The watchdog of {@linkcode runSeeds} records it so that a node stuck in a loop is named. */
+  onEnter?: (node: string, activity: string) => void;
+}
+
+/** Thrown from a simulated node's `Deno.exit`: it unwinds the node's stack without ending the
+ * harness, as the exit of a node process would end only that process. */
+export class NodeExit extends Error {
+  constructor(readonly node: string, readonly code: number) {
+    super(`Node "${node}" called Deno.exit(${code})`);
+    this.name = "NodeExit";
+  }
 }
 
 /** Runs nodes in-process on the virtual clock.
@@ -99,11 +112,18 @@ export class SimBackend implements NodeBackend {
   #nodes: { id: string; transport: SimTransport; node: Pick<Node, "run" | "close"> }[] = [];
   #logs = new Map<string, string[]>();
   #network: Network | undefined;
+  /** The node whose code was entered last: the one to blame for a `Deno.exit` or a rejection. */
+  #current: string | undefined;
+  /** Nodes that exited (`Deno.exit`) or whose `createNode` threw: like a dead process, they
+   * receive nothing, say nothing and run no timers. */
+  #dead = new Set<string>();
+  #realExit: typeof Deno.exit | undefined;
   #onRejection = (e: PromiseRejectionEvent) => {
     e.preventDefault();
+    if (e.reason instanceof NodeExit) return;
     const reason = e.reason instanceof Error ? e.reason.stack ?? e.reason.message : e.reason;
     this.#report({
-      node: "?",
+      node: this.#current ?? "?",
       kind: "crashed",
       message: `A node left a promise rejection unhandled: ${String(reason).split("\n")[0]}`,
       stderrTail: String(reason).split("\n"),
@@ -119,10 +139,11 @@ export class SimBackend implements NodeBackend {
     this.#network = network;
     this.#captureLogs();
     globalThis.addEventListener("unhandledrejection", this.#onRejection);
+    this.#interceptExit();
     for (const id of nodes) {
       let muted = false;
       const transport = new SimTransport((line) => {
-        if (muted) return;
+        if (muted || this.#dead.has(id)) return;
         const problem = routeLine(id, line, network);
         if (problem) {
           muted = true;
@@ -130,28 +151,102 @@ export class SimBackend implements NodeBackend {
         }
       });
       const random = this.#opts.rng.fork();
-      const node = this.#opts.factory({
-        transport,
-        clock: this.#opts.clock,
-        random: () => random.next(),
-      }, this.#opts.args ?? []);
-      node.run().catch((err) => {
-        this.#report({
-          node: id,
-          kind: "crashed",
-          message: `Node "${id}" crashed: ${err instanceof Error ? err.message : String(err)}`,
-          stderrTail: err instanceof Error && err.stack ? err.stack.split("\n") : [],
-          atMs: network.elapsedMs(),
-        });
-      });
+      this.#enter(id, "starting (its createNode)");
+      let node: Pick<Node, "run" | "close">;
+      try {
+        node = this.#opts.factory({
+          transport,
+          clock: this.#nodeClock(id),
+          random: () => random.next(),
+        }, this.#opts.args ?? []);
+        node.run().catch((err) => this.#crashed(id, err));
+      } catch (err) {
+        // The node's own code failed: that is the node's crash, as a process that throws while
+        // starting would be, not the harness's.
+        this.#crashed(id, err);
+        node = { run: () => Promise.resolve(), close() {} };
+      }
       this.#nodes.push({ id, transport, node });
       network.register(id, {
-        deliver(m) {
-          transport.deliver(JSON.stringify({ id: m.id, src: m.src, dest: m.dest, body: m.body }));
+        deliver: (m) => {
+          if (this.#dead.has(id)) return;
+          this.#enter(id, `handling a ${JSON.stringify(String(m.body.type))} message`);
+          const line = JSON.stringify({ id: m.id, src: m.src, dest: m.dest, body: m.body });
+          // What a node throws synchronously would kill its process: here it kills the node.
+          try {
+            transport.deliver(line);
+          } catch (err) {
+            this.#crashed(id, err);
+          }
         },
       });
     }
     return Promise.resolve();
+  }
+
+  #enter(node: string, activity: string): void {
+    this.#current = node;
+    this.#opts.onEnter?.(node, activity);
+  }
+
+  /** The node's view of the virtual clock: its timer callbacks are labelled for the watchdog and
+   * stop firing once the node is dead. */
+  #nodeClock(id: string): Clock {
+    const clock = this.#opts.clock;
+    return {
+      now: () => clock.now(),
+      setTimeout: (fn, ms) =>
+        clock.setTimeout(() => {
+          if (this.#dead.has(id)) return;
+          this.#enter(id, `running a ${ms} ms timer callback`);
+          try {
+            fn();
+          } catch (err) {
+            this.#crashed(id, err);
+          }
+        }, ms),
+      clearTimeout: (handle) => clock.clearTimeout(handle),
+    };
+  }
+
+  /** Records a node's crash once; a `Deno.exit` was already recorded when it was called. */
+  #crashed(id: string, err: unknown): void {
+    if (err instanceof NodeExit || this.#dead.has(id)) return;
+    this.#dead.add(id);
+    this.#report({
+      node: id,
+      kind: "crashed",
+      message: `Node "${id}" crashed: ${err instanceof Error ? err.message : String(err)}`,
+      stderrTail: err instanceof Error && err.stack ? err.stack.split("\n") : [],
+      atMs: this.#network?.elapsedMs() ?? 0,
+    });
+  }
+
+  /** A simulated node shares the harness's process, so its `Deno.exit` would end the whole test
+   * without a word. While nodes run, `Deno.exit` instead records the calling node as crashed
+   * with that exit status (as Maelstrom reports a node process that exits) and throws
+   * {@linkcode NodeExit} to unwind the node's code. */
+  #interceptExit(): void {
+    if (this.#realExit) return;
+    this.#realExit = Deno.exit;
+    Deno.exit = ((code?: number): never => {
+      const node = this.#current ?? "?";
+      const status = code ?? 0;
+      if (!this.#dead.has(node)) {
+        this.#dead.add(node);
+        this.#report({
+          node,
+          kind: "crashed",
+          message:
+            `Node "${node}" called Deno.exit(${status}) while the test was running: a node that ` +
+            `exits is a crashed node`,
+          status: { code: status, signal: null },
+          stderrTail: (new Error().stack ?? "").split("\n").slice(2),
+          atMs: this.#network?.elapsedMs() ?? 0,
+        });
+      }
+      throw new NodeExit(node, status);
+    }) as typeof Deno.exit;
   }
 
   #report(problem: NodeProblem): void {
@@ -165,6 +260,8 @@ export class SimBackend implements NodeBackend {
       n.node.close();
     }
     globalThis.removeEventListener("unhandledrejection", this.#onRejection);
+    if (this.#realExit) Deno.exit = this.#realExit;
+    this.#realExit = undefined;
     Deno.mkdirSync(this.#opts.logDir, { recursive: true });
     for (const n of this.#nodes) {
       const lines = this.#logs.get(n.id) ?? [];
