@@ -335,7 +335,7 @@ export async function runSeeds(options: SeedsOptions): Promise<SeedsResult> {
           kind: "stuck",
           message:
             `The simulation of seed ${seed} was stopped: ${what} ran for more than ${
-              (budgetMs / 1000).toFixed(1)
+              budgetMs / 1000
             } s of wall time without returning (an endless loop?). Virtual time cannot advance ` +
             `while a node's code runs.`,
         },

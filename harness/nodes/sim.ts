@@ -161,9 +161,11 @@ export class SimBackend implements NodeBackend {
         }, this.#opts.args ?? []);
         node.run().catch((err) => this.#crashed(id, err));
       } catch (err) {
-        // The node's own code failed: that is the node's crash, as a process that throws while
-        // starting would be, not the harness's.
-        this.#crashed(id, err);
+        // The node's own code failed: that is the node's crash, not the harness's. A process
+        // that throws while starting exits a moment later, once the harness waits on it (for
+        // init); the crash is reported the same way, on the next tick of virtual time.
+        this.#dead.add(id);
+        this.#opts.clock.setTimeout(() => this.#report(this.#crashProblem(id, err)), 0);
         node = { run: () => Promise.resolve(), close() {} };
       }
       this.#nodes.push({ id, transport, node });
@@ -213,13 +215,17 @@ export class SimBackend implements NodeBackend {
   #crashed(id: string, err: unknown): void {
     if (err instanceof NodeExit || this.#dead.has(id)) return;
     this.#dead.add(id);
-    this.#report({
+    this.#report(this.#crashProblem(id, err));
+  }
+
+  #crashProblem(id: string, err: unknown): NodeProblem {
+    return {
       node: id,
       kind: "crashed",
       message: `Node "${id}" crashed: ${err instanceof Error ? err.message : String(err)}`,
       stderrTail: err instanceof Error && err.stack ? err.stack.split("\n") : [],
       atMs: this.#network?.elapsedMs() ?? 0,
-    });
+    };
   }
 
   /** A simulated node shares the harness's process, so its `Deno.exit` would end the whole test
