@@ -88,7 +88,14 @@ export interface SimBackendOptions {
 }
 
 /** Thrown from a simulated node's `Deno.exit`: it unwinds the node's stack without ending the
- * harness, as the exit of a node process would end only that process. */
+ * harness, as the exit of a node process would end only that process.
+ *
+ * @example
+ * ```ts
+ * import { NodeExit } from "./sim.ts";
+ * new NodeExit("n1", 7).message; // 'Node "n1" called Deno.exit(7)'
+ * ```
+ */
 export class NodeExit extends Error {
   constructor(readonly node: string, readonly code: number) {
     super(`Node "${node}" called Deno.exit(${code})`);
