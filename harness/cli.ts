@@ -25,7 +25,7 @@ import { type Progress, runTest, TestAbort } from "./runner.ts";
 import type { TestOptions, Workload } from "./types.ts";
 import { loadWorkload, WORKLOAD_NAMES } from "./workloads/mod.ts";
 import { writeReport } from "./report/mod.ts";
-import { simulateCli } from "./seeds.ts";
+import { reproduceCommand, simulateCli } from "./seeds.ts";
 import { CONSISTENCY_MODEL_NAMES } from "./checkers/elle_rw.ts";
 
 /** A command-line mistake: printed with the usage, exit 254. */
@@ -336,12 +336,7 @@ async function runProcesses(
   workload: Workload,
   opts: TestOptions,
 ): Promise<number> {
-  const reproduce = `deno task maelstrom test ${
-    rest.filter((a, i, all) =>
-      a !== "--seed" && all[i - 1] !== "--seed" && a !== "--test-count" &&
-      all[i - 1] !== "--test-count"
-    ).join(" ")
-  } --seed ${opts.seed}`;
+  const reproduce = reproduceCommand(rest, opts.seed);
   const dir = createRunDir(cli.store, opts.workload);
   const clock = new RealClock();
   const isScript = SCRIPT.test(bin);

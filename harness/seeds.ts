@@ -390,6 +390,33 @@ export async function runSeeds(options: SeedsOptions): Promise<SeedsResult> {
   };
 }
 
+/** `argv` without the given flags, whether written `--flag value` or `--flag=value`. */
+function withoutFlags(argv: readonly string[], flags: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (flags.includes(argv[i])) i++;
+    else if (!flags.some((f) => argv[i].startsWith(`${f}=`))) out.push(argv[i]);
+  }
+  return out;
+}
+
+/** The command that runs one seed of a `maelstrom test` command line alone: the same arguments
+ * without `--seed` and `--test-count`, with `--seed` before any node arguments.
+ *
+ * @example
+ * ```ts
+ * import { reproduceCommand } from "./seeds.ts";
+ * reproduceCommand(["-w", "echo", "--seed=3", "--test-count", "9", "--", "x"], 7);
+ * // "deno task maelstrom test -w echo --seed 7 -- x"
+ * ```
+ */
+export function reproduceCommand(argv: readonly string[], seed: number): string {
+  const dash = argv.indexOf("--");
+  const ours = withoutFlags(dash < 0 ? argv : argv.slice(0, dash), ["--seed", "--test-count"]);
+  const nodes = dash < 0 ? [] : argv.slice(dash);
+  return ["deno task maelstrom test", ...ours, "--seed", String(seed), ...nodes].join(" ");
+}
+
 /** `maelstrom test` with a challenge file as `--bin`: runs `--test-count` seeds (one by default)
  * in workers, then writes the store and report of the first failing run, or of the last run when
  * all are valid, and prints its summary. Returns Maelstrom's exit code.
@@ -402,21 +429,16 @@ export async function runSeeds(options: SeedsOptions): Promise<SeedsResult> {
 export async function simulateCli(cli: CliTest, argv: string[], bin: string): Promise<number> {
   const { opts } = cli;
   const count = cli.testCount;
-  const reproduce = (seed: number) =>
-    `deno task maelstrom test ${
-      argv.filter((a, i, all) =>
-        a !== "--seed" && all[i - 1] !== "--seed" && a !== "--test-count" &&
-        all[i - 1] !== "--test-count"
-      ).join(" ")
-    } --seed ${seed}`;
+  const reproduce = (seed: number) => reproduceCommand(argv, seed);
   const tty = Deno.stderr.isTerminal() && count > 1;
   const encoder = new TextEncoder();
   // Our flags come first: what follows a "--" belongs to the nodes.
   const dash = argv.indexOf("--");
-  const ours = (dash < 0 ? argv : argv.slice(0, dash)).filter((a, i, all) =>
-    !["--seed", "--test-count", "--bin"].includes(a) &&
-    !["--seed", "--test-count", "--bin"].includes(all[i - 1])
-  );
+  const ours = withoutFlags(dash < 0 ? argv : argv.slice(0, dash), [
+    "--seed",
+    "--test-count",
+    "--bin",
+  ]);
   const args = [...ours, ...(cli.nodeArgs.length ? ["--", ...cli.nodeArgs] : [])];
   const result = await runSeeds({
     file: bin,
