@@ -11,34 +11,53 @@ import { challengeFile, isBuilt, type Part, PARTS } from "../tasks/parts.ts";
 import { cli, type CliRun, ROOT } from "./support.ts";
 
 const SEED_COUNT = 20;
-/** Real-process part runs at once. Most send 10 to 1,000 ops/s to a few nodes and leave the CPU
- * largely idle; more at once would let one run's CPU bursts delay another's replies. */
-const PROCESS_RUNS_AT_ONCE = 4;
+/** Real-process part runs at once, in slots. Most send 10 to 1,000 ops/s to a few nodes and
+ * leave the CPU largely idle; more at once would let one run's CPU bursts delay another's
+ * replies. A run takes a slot per 10 nodes it starts (3d and 3e start 25 `deno` processes, whose
+ * start-up is the CPU-heavy moment: they must answer `init` within 10 s). */
+const PROCESS_SLOTS = 4;
+const slotsOf = (part: Part) => {
+  const nodes = Number(part.args[part.args.indexOf("--node-count") + 1]) || 5;
+  return Math.min(PROCESS_SLOTS, Math.ceil(nodes / 10));
+};
 
 const built = PARTS.filter((part) => isBuilt(part, ROOT));
 const argsOf = (part: Part) => [...part.args, ...(part.nodeArgs ? ["--", ...part.nodeArgs] : [])];
 
 let processRuns: Map<string, Promise<CliRun>> | undefined;
 
-/** Starts every part's real-process run, at most {@linkcode PROCESS_RUNS_AT_ONCE} at a time, in
- * part order; later calls return the same runs. */
+/** Starts every part's real-process run, within {@linkcode PROCESS_SLOTS}, in part order; later
+ * calls return the same runs. */
 function startProcessRuns(): Map<string, Promise<CliRun>> {
   if (processRuns) return processRuns;
   processRuns = new Map();
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  const slot = async <T>(fn: () => Promise<T>): Promise<T> => {
-    while (running >= PROCESS_RUNS_AT_ONCE) await new Promise<void>((r) => waiting.push(r));
-    running++;
+  let used = 0;
+  // Waiters in part order: a big run is not overtaken forever by small ones.
+  const waiting: { need: number; go: () => void }[] = [];
+  const admit = () => {
+    while (waiting.length > 0 && used + waiting[0].need <= PROCESS_SLOTS) {
+      const next = waiting.shift()!;
+      used += next.need;
+      next.go();
+    }
+  };
+  const slot = async <T>(need: number, fn: () => Promise<T>): Promise<T> => {
+    await new Promise<void>((go) => {
+      waiting.push({ need, go });
+      admit();
+    });
     try {
       return await fn();
     } finally {
-      running--;
-      waiting.shift()?.();
+      used -= need;
+      admit();
     }
   };
   for (const part of built) {
-    const run = slot(() => cli(["--bin", `launchers/${part.challenge}`, ...argsOf(part)]));
+    const run = slot(
+      slotsOf(part),
+      () => cli(["--bin", `launchers/${part.challenge}`, ...argsOf(part)]),
+    );
     // Awaited by the part's own test; a rejection must not surface as unhandled before then.
     run.catch(() => {});
     processRuns.set(part.id, run);
