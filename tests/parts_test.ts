@@ -2,11 +2,13 @@
 // (partitions included where the part has them), and one real-process run, as Maelstrom would
 // do it. A failing seed is reported with the command that reproduces it.
 //
-// Wall time: the seeds run in parallel Web Workers (one per core), and the real-process runs,
-// which mostly wait on the wall clock, run a few at a time in the background from the first test
-// of this file on. Each real-process test only checks validity: figures belong to the benches.
+// Wall time: the real-process runs, which mostly wait on the wall clock, run a few at a time, and
+// come first, while nothing else in this file needs the CPU: a node process must answer `init`
+// within 10 s, and starting `deno` processes is CPU-heavy. The simulated seeds then run in
+// parallel Web Workers, one per core. Each real-process test only checks validity: figures
+// belong to the benches.
 import assert from "node:assert/strict";
-import { runSeeds } from "../harness/seeds.ts";
+import { reproduceCommand, runSeeds } from "../harness/seeds.ts";
 import { challengeFile, isBuilt, type Part, PARTS } from "../tasks/parts.ts";
 import { cli, type CliRun, ROOT } from "./support.ts";
 
@@ -15,7 +17,7 @@ const SEED_COUNT = 20;
  * leave the CPU largely idle; more at once would let one run's CPU bursts delay another's
  * replies. A run takes a slot per 10 nodes it starts (3d and 3e start 25 `deno` processes, whose
  * start-up is the CPU-heavy moment: they must answer `init` within 10 s). */
-const PROCESS_SLOTS = 4;
+const PROCESS_SLOTS = 3;
 const slotsOf = (part: Part) => {
   const nodes = Number(part.args[part.args.indexOf("--node-count") + 1]) || 5;
   return Math.min(PROCESS_SLOTS, Math.ceil(nodes / 10));
@@ -66,15 +68,29 @@ function startProcessRuns(): Map<string, Promise<CliRun>> {
 }
 
 for (const part of built) {
+  Deno.test({
+    name: `part ${part.id} (${part.title}): valid as real processes`,
+    // The other parts' runs, started with the first of these tests, outlive it by design.
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const run = await startProcessRuns().get(part.id)!;
+      assert.equal(
+        run.code,
+        0,
+        [...run.stdout.split("\n").slice(-40), ...run.stderr.split("\n").slice(-20)].join("\n"),
+      );
+      assert.equal(run.results?.["valid?"], true);
+    },
+  });
+}
+
+for (const part of built) {
   const args = argsOf(part);
 
   Deno.test({
     name: `part ${part.id} (${part.title}): valid on ${SEED_COUNT} simulated seeds`,
-    // The background process runs outlive this test by design.
-    sanitizeOps: false,
-    sanitizeResources: false,
     async fn() {
-      startProcessRuns();
       const result = await runSeeds({
         file: `${ROOT}/${challengeFile(part)}`,
         args,
@@ -89,27 +105,12 @@ for (const part of built) {
         failure &&
           `seed ${failure.seed} is not valid${
             failure.failure ? ` (${failure.failure.message})` : ""
-          }; reproduce with: deno task maelstrom test --bin ${challengeFile(part)} ${
-            args.join(" ")
-          } --seed ${failure.seed}\n${failure.crashed.join("\n")}\n${failure.explanation}`,
+          }; reproduce with: ${
+            reproduceCommand(["--bin", challengeFile(part), ...args], failure.seed)
+          }\n${failure.crashed.join("\n")}\n${failure.explanation}`,
       );
       assert.equal(result.verdicts.length, SEED_COUNT);
       assert.ok(result.verdicts.every((v) => v.valid === true));
-    },
-  });
-
-  Deno.test({
-    name: `part ${part.id} (${part.title}): valid as real processes`,
-    sanitizeOps: false,
-    sanitizeResources: false,
-    async fn() {
-      const run = await startProcessRuns().get(part.id)!;
-      assert.equal(
-        run.code,
-        0,
-        [...run.stdout.split("\n").slice(-40), ...run.stderr.split("\n").slice(-20)].join("\n"),
-      );
-      assert.equal(run.results?.["valid?"], true);
     },
   });
 }
