@@ -15,7 +15,7 @@
  */
 import { parseArgs } from "node:util";
 import { analyzeMain } from "./analyze.ts";
-import { type HarnessClock, RealClock, VirtualClock } from "./clock.ts";
+import { RealClock } from "./clock.ts";
 import { describeGrudge, parseFaults } from "./nemesis.ts";
 import {
   killAllChildren,
@@ -23,7 +23,6 @@ import {
   ProcessBackend,
   resolveBinary,
 } from "./nodes/process.ts";
-import { loadFactory, nodeRng, SimBackend } from "./nodes/sim.ts";
 import {
   createRunDir,
   removeEmptyRunDir,
@@ -37,6 +36,7 @@ import type { TestOptions, Workload } from "./types.ts";
 import { loadWorkload, WORKLOAD_NAMES } from "./workloads/mod.ts";
 import { writeReport } from "./report/mod.ts";
 import { isKnownModel, suggestModel } from "./checkers/elle_models.ts";
+import { reproduceCommand, simulateCli } from "./seeds.ts";
 
 /** A command-line mistake: printed with the usage, exit 254. */
 export class UsageError extends Error {
@@ -108,9 +108,12 @@ Options (Maelstrom's defaults):
       --log-net-send          log every message sent
       --log-net-recv          log every message delivered
       --seed N                seed for every random choice (default: random, printed first)
-      --test-count N          run the test N times, stopping at the first failed run (default 1)
       --store DIR             where runs are written (default store)
       --no-report             skip the run's HTML report (diagram, plots, anomalies)
+      --test-count N          run the test N times (seeds S, S+1, ...), stopping at the first
+                              run that is not valid; exit code as for that run. Simulated
+                              runs go in parallel, one per core, and only the first failing
+                              run (or the last run) is stored and reported, with its seed
       --strict                our checks that Maelstrom lacks count against valid?
                               (by default they are reported as warnings only)
       --process               with a .ts challenge file as --bin: run real processes
@@ -132,11 +135,6 @@ export interface CliTest {
   opts: TestOptions;
   bin: string;
   nodeArgs: string[];
-  /** Whether `--seed` was given (else the seed was drawn at random). */
-  seedGiven: boolean;
-  /** `--test-count`: how many times to run the test; the repetitions stop at the first run that
-   * is not valid. */
-  testCount: number;
   logStderr: boolean;
   logNetSend: boolean;
   logNetRecv: boolean;
@@ -145,6 +143,8 @@ export interface CliTest {
   process: boolean;
   /** Skip the HTML report (Lamport diagram, plots) of the run. */
   noReport: boolean;
+  /** `--test-count`: how many runs (seeds `seed`, `seed + 1`, ...). */
+  testCount: number;
 }
 
 /** Parses the arguments after `test`. Throws {@linkcode UsageError} with a sentence naming the
@@ -187,11 +187,11 @@ export function parseTestArgs(argv: string[]): CliTest {
         "log-net-send": { type: "boolean", default: false },
         "log-net-recv": { type: "boolean", default: false },
         seed: { type: "string" },
-        "test-count": { type: "string", default: "1" },
         store: { type: "string", default: "store" },
         process: { type: "boolean", default: false },
         "no-report": { type: "boolean", default: false },
         strict: { type: "boolean", default: false },
+        "test-count": { type: "string", default: "1" },
       },
     });
   } catch (err) {
@@ -308,14 +308,13 @@ export function parseTestArgs(argv: string[]): CliTest {
     },
     bin: v.bin,
     nodeArgs: parsed.positionals,
-    seedGiven: v.seed !== undefined,
-    testCount: boundedInt("--test-count", v["test-count"]!, 1, LIMITS.testCount),
     logStderr: v["log-stderr"]!,
     logNetSend: v["log-net-send"]!,
     logNetRecv: v["log-net-recv"]!,
     store: v.store!,
     process: v.process!,
     noReport: v["no-report"]!,
+    testCount: boundedInt("--test-count", v["test-count"]!, 1, LIMITS.testCount),
   };
 }
 
@@ -428,34 +427,6 @@ export function killNodesOnSignals(): () => void {
   };
 }
 
-/** Runs the test of `rest` `cli.testCount` times, as Jepsen's `--test-count` does
- * (`jepsen.cli/single-test-cmd`): one run folder each, stopping at the first run whose exit code is
- * not 0 and returning it. Without `--seed` each run draws its own seed; with `--seed S` run k
- * (from 0) uses S + k, so every run differs, as Maelstrom's repetitions do, and each prints a seed
- * that reproduces it alone. */
-async function repeatTest(rest: string[], cli: CliTest): Promise<number> {
-  const args: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    if (rest[i] === "--") {
-      args.push(...rest.slice(i));
-      break;
-    }
-    if (rest[i] === "--test-count") i++;
-    else if (rest[i].startsWith("--test-count=")) continue;
-    else if (rest[i] === "--seed") i++;
-    else if (!rest[i].startsWith("--seed=")) args.push(rest[i]);
-  }
-  // Node arguments follow a "--", so the seed goes before it.
-  const end = args.includes("--") ? args.indexOf("--") : args.length;
-  for (let k = 0; k < cli.testCount; k++) {
-    console.error(`Run ${k + 1} of ${cli.testCount}`);
-    const seed = cli.seedGiven ? ["--seed", String((cli.opts.seed + k) % 2 ** 32)] : [];
-    const code = await main(["test", ...args.slice(0, end), ...seed, ...args.slice(end)]);
-    if (code !== 0) return code;
-  }
-  return 0;
-}
-
 /** Runs `maelstrom <command> ...` and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -479,7 +450,6 @@ export async function main(argv: string[]): Promise<number> {
   let workload: Workload;
   try {
     cli = parseTestArgs(rest);
-    if (cli.testCount > 1) return await repeatTest(rest, cli);
     bin = resolveBinary(cli.bin, !SCRIPT.test(cli.bin));
     workload = await loadWorkload(cli.opts.workload);
   } catch (err) {
@@ -501,20 +471,37 @@ export async function main(argv: string[]): Promise<number> {
     );
   }
   const simulate = SCRIPT.test(bin) && !cli.process;
-  const reproduce = `deno task maelstrom test ${
-    rest.filter((a, i, all) => a !== "--seed" && all[i - 1] !== "--seed").join(" ")
-  } --seed ${opts.seed}`;
-  // Everything that can refuse the run is checked before its folder exists, so a run that never
-  // starts leaves no empty folder in the store.
-  let factory: Awaited<ReturnType<typeof loadFactory>> | undefined;
   if (simulate) {
+    // The simulation runs in Web Workers: node code stuck in a loop cannot block Ctrl-C here.
+    const removeSignalHandlers = killNodesOnSignals();
     try {
-      factory = await loadFactory(bin);
+      return await simulateCli(cli, rest, bin);
     } catch (err) {
       console.error((err as Error).message);
       return 254;
+    } finally {
+      removeSignalHandlers();
     }
   }
+  // Real processes run one test after another, as Maelstrom's --test-count does, stopping at the
+  // first run that is not valid.
+  let code = 0;
+  for (let i = 0; i < cli.testCount && code === 0; i++) {
+    if (i > 0) console.error(`\nRun ${i + 1} of ${cli.testCount}`);
+    code = await runProcesses(cli, rest, bin, workload, { ...opts, seed: opts.seed + i });
+  }
+  return code;
+}
+
+/** One `maelstrom test` run with one OS process per node; returns Maelstrom's exit code. */
+async function runProcesses(
+  cli: CliTest,
+  rest: string[],
+  bin: string,
+  workload: Workload,
+  opts: TestOptions,
+): Promise<number> {
+  const reproduce = reproduceCommand(rest, opts.seed);
   let dir: string;
   try {
     dir = createRunDir(cli.store, opts.workload);
@@ -524,40 +511,25 @@ export async function main(argv: string[]): Promise<number> {
     return 254;
   }
   console.error(`Seed: ${opts.seed}`);
-  let backend: NodeBackend;
-  let clock: HarnessClock;
-  if (factory) {
-    const virtual = new VirtualClock();
-    clock = virtual;
-    backend = new SimBackend({
-      factory,
-      clock: virtual,
-      rng: nodeRng(opts.seed),
-      logDir: `${dir}/node-logs`,
-      logStderr: cli.logStderr,
-      args: cli.nodeArgs,
-    });
-  } else {
-    clock = new RealClock();
-    const isScript = SCRIPT.test(bin);
-    backend = new ProcessBackend({
-      bin: isScript ? Deno.execPath() : bin,
-      args: isScript
-        ? [
-          "run",
-          "--quiet",
-          "--no-prompt",
-          "--config",
-          new URL("../deno.json", import.meta.url).pathname,
-          "--allow-env=GLOMERS_LOG_LEVEL",
-          bin,
-          ...cli.nodeArgs,
-        ]
-        : cli.nodeArgs,
-      logDir: `${dir}/node-logs`,
-      logStderr: cli.logStderr,
-    });
-  }
+  const clock = new RealClock();
+  const isScript = SCRIPT.test(bin);
+  const backend: NodeBackend = new ProcessBackend({
+    bin: isScript ? Deno.execPath() : bin,
+    args: isScript
+      ? [
+        "run",
+        "--quiet",
+        "--no-prompt",
+        "--config",
+        new URL("../deno.json", import.meta.url).pathname,
+        "--allow-env=GLOMERS_LOG_LEVEL",
+        bin,
+        ...cli.nodeArgs,
+      ]
+      : cli.nodeArgs,
+    logDir: `${dir}/node-logs`,
+    logStderr: cli.logStderr,
+  });
   const tty = Deno.stderr.isTerminal();
   const removeSignalHandlers = killNodesOnSignals();
   const started = performance.now();
@@ -568,21 +540,19 @@ export async function main(argv: string[]): Promise<number> {
         workload,
         backend,
         clock,
-        progress: tty && !simulate
-          ? (p) => Deno.stderr.writeSync(progressLine(p, opts))
-          : undefined,
-        log: (line) => console.error(tty && !simulate ? `\n${line}` : line),
+        progress: tty ? (p) => Deno.stderr.writeSync(progressLine(p, opts)) : undefined,
+        log: (line) => console.error(tty ? `\n${line}` : line),
         onNetwork(network) {
           if (cli.logNetSend) network.onSend = (e) => console.error(`:send ${JSON.stringify(e)}`);
           if (cli.logNetRecv) network.onRecv = (e) => console.error(`:recv ${JSON.stringify(e)}`);
         },
       });
-    const outcome = clock instanceof VirtualClock ? await clock.run(run) : await run();
+    const outcome = await run();
     if (tty) Deno.stderr.writeSync(new TextEncoder().encode("\n"));
     writeRun(dir, cli.store, outcome, {
       opts,
       argv: rest,
-      runner: simulate ? "simulation" : "process",
+      runner: "process",
       bin,
     });
     let report = "";
@@ -596,13 +566,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(summarize(outcome, opts, { dir, reproduce }));
     if (report) console.log(`Report: ${report} (browse every run: deno task serve)`);
     const wallS = (performance.now() - started) / 1000;
-    console.log(
-      simulate
-        ? `Simulated ${(outcome.network.elapsedMs() / 1000).toFixed(1)} s of virtual time in ${
-          wallS.toFixed(1)
-        } s of wall time`
-        : `Wall time: ${wallS.toFixed(1)} s`,
-    );
+    console.log(`Wall time: ${wallS.toFixed(1)} s`);
     console.log("");
     console.log(verdictLine(outcome.results["valid?"]));
     if (outcome.problems.some((p) => p.kind === "crashed")) return 255;

@@ -70,6 +70,9 @@ export class VirtualClock implements HarnessClock {
   #heap: Event[] = [];
   /** Events processed so far. */
   events = 0;
+  /** Called before each event runs: the simulator's watchdog counts events with it, to tell a
+   * simulation that advances from one stuck inside a single event. */
+  onEvent: (() => void) | undefined;
 
   now(): number {
     return this.#now;
@@ -123,6 +126,7 @@ export class VirtualClock implements HarnessClock {
       if (event.cancelled) continue;
       this.#now = event.at;
       this.events++;
+      this.onEvent?.();
       event.fn();
       await drain();
     }

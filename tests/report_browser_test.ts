@@ -1,8 +1,13 @@
 /// <reference lib="dom" />
 /**
- * The run reports in a real browser: headless Chromium (Debian's `chromium`, installed by
- * `.ci/install-browser.sh`) driven by playwright-core loads pages from `serveStore` and checks
- * that the diagram and plots render, then takes screenshots.
+ * The run reports in a real browser: headless Chromium driven by playwright-core loads pages from
+ * `serveStore` and checks that the diagram and plots render, then takes screenshots.
+ *
+ * The browser is the first found of: `$CHROMIUM_PATH`, Debian's `/usr/bin/chromium` (what
+ * `.ci/install-browser.sh` installs), and a Chromium in Playwright's browser cache
+ * (`$PLAYWRIGHT_BROWSERS_PATH` or `~/.cache/ms-playwright`). Without one the test is reported as
+ * ignored, with the way to install one in its name; with `CI=true` it runs and fails instead, so
+ * CI always exercises it.
  *
  * Screenshots go to a temporary folder, or to `$REPORT_SCREENSHOTS` when set (kept, to look at).
  *
@@ -13,7 +18,52 @@ import { chromium, type Page } from "npm:playwright-core@^1.50.0";
 import { serveStore } from "../harness/report/serve.ts";
 import { storedRun } from "../harness/report/testing.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
+const INSTALL_HINT = "install one with `bash .ci/install-browser.sh`, " +
+  "or `npx playwright install chromium`, or set CHROMIUM_PATH";
+
+/** The Chromium executable to drive, or `undefined` when none is installed.
+ *
+ * @example
+ * ```ts ignore
+ * findChromium(); // "/usr/bin/chromium" on a Debian machine with its chromium package
+ * ```
+ */
+export function findChromium(
+  env = (name: string) => Deno.env.get(name),
+  systemPath = "/usr/bin/chromium",
+): string | undefined {
+  const candidates: string[] = [];
+  const named = env("CHROMIUM_PATH");
+  if (named) candidates.push(named);
+  candidates.push(systemPath);
+  const cache = env("PLAYWRIGHT_BROWSERS_PATH") ??
+    (env("HOME") ? `${env("HOME")}/.cache/ms-playwright` : undefined);
+  if (cache) {
+    let entries: string[] = [];
+    try {
+      entries = [...Deno.readDirSync(cache)].map((e) => e.name).sort().reverse();
+    } catch {
+      // No cache.
+    }
+    for (const name of entries) {
+      if (name.startsWith("chromium_headless_shell-")) {
+        candidates.push(`${cache}/${name}/chrome-linux/headless_shell`);
+      } else if (name.startsWith("chromium-")) {
+        candidates.push(`${cache}/${name}/chrome-linux/chrome`);
+      }
+    }
+  }
+  return candidates.find((path) => {
+    try {
+      return Deno.statSync(path).isFile;
+    } catch {
+      return false;
+    }
+  });
+}
+
+const CHROMIUM = findChromium();
+const ON_CI = Deno.env.get("CI") === "true";
 const FLAGS = [
   "--headless",
   "--no-sandbox",
@@ -25,15 +75,14 @@ const FLAGS = [
   "--disable-sync",
 ];
 
-function assertChromium(): void {
-  try {
-    Deno.statSync(CHROMIUM);
-  } catch {
+function assertChromium(): string {
+  if (!CHROMIUM) {
     throw new Error(
-      `Chromium is missing at ${CHROMIUM}: the report's browser test needs it. ` +
-        `Install it with: bash .ci/install-browser.sh`,
+      `No Chromium found (CHROMIUM_PATH, /usr/bin/chromium, Playwright's cache): the report's ` +
+        `browser test needs one on CI; ${INSTALL_HINT}`,
     );
   }
+  return CHROMIUM;
 }
 
 /** Checks a screenshot is a real PNG of a real page: the signature, a sensible size, and enough
@@ -55,12 +104,44 @@ async function assertRendered(page: Page, selector: string, what: string) {
   assert.ok(box.width > 50 && box.height > 50, `${what} is ${box.width}x${box.height}`);
 }
 
+Deno.test("a Chromium is found by CHROMIUM_PATH, the Debian path, then Playwright's cache", () => {
+  const root = Deno.makeTempDirSync({ prefix: "glomers-chromium-" });
+  try {
+    const cache = `${root}/ms-playwright`;
+    const older = `${cache}/chromium-1100/chrome-linux/chrome`;
+    const newer = `${cache}/chromium-1200/chrome-linux/chrome`;
+    for (const path of [older, newer, `${root}/mine`]) {
+      Deno.mkdirSync(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+      Deno.writeTextFileSync(path, "");
+    }
+    const env = (vars: Record<string, string>) => (name: string) => vars[name];
+    const missing = `${root}/no-system-chromium`;
+    assert.equal(findChromium(env({ HOME: root }), missing), undefined);
+    assert.equal(findChromium(env({ PLAYWRIGHT_BROWSERS_PATH: cache }), missing), newer);
+    Deno.mkdirSync(`${root}/.cache`);
+    Deno.renameSync(cache, `${root}/.cache/ms-playwright`);
+    assert.equal(
+      findChromium(env({ HOME: root }), missing),
+      `${root}/.cache/ms-playwright/chromium-1200/chrome-linux/chrome`,
+    );
+    assert.equal(
+      findChromium(env({ HOME: root, CHROMIUM_PATH: `${root}/mine` }), missing),
+      `${root}/mine`,
+    );
+    assert.equal(findChromium(env({ HOME: root }), `${root}/mine`), `${root}/mine`);
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
 Deno.test({
-  name: "report in Chromium: run list, plots, message diagram, anomaly links, screenshots",
+  name: "report in Chromium: run list, plots, message diagram, anomaly links, screenshots" +
+    (CHROMIUM || ON_CI ? "" : ` (no Chromium found: ${INSTALL_HINT})`),
+  ignore: !CHROMIUM && !ON_CI,
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    assertChromium();
+    const executablePath = assertChromium();
     const root = await Deno.makeTempDir({ prefix: "glomers-browser-" });
     const shots = Deno.env.get("REPORT_SCREENSHOTS") ?? `${root}/shots`;
     await Deno.mkdir(shots, { recursive: true });
@@ -90,7 +171,7 @@ Deno.test({
       onListen: (a) => (port = a.port),
     });
     const context = await chromium.launchPersistentContext(`${root}/profile`, {
-      executablePath: CHROMIUM,
+      executablePath,
       headless: true,
       args: FLAGS,
       viewport: { width: 1400, height: 1000 },

@@ -203,6 +203,26 @@ export interface SimBackendOptions {
   logStderr: boolean;
   /** Extra node arguments (`maelstrom test ... -- args`). */
   args?: readonly string[];
+  /** Called whenever node code is entered (its `createNode`, a message handed to it, one of its
+   * timers firing), naming the node and what it is doing, e.g. `handling a "broadcast" message`.
+   * The watchdog of `harness/seeds.ts` records it so that a node stuck in a loop is named. */
+  onEnter?: (node: string, activity: string) => void;
+}
+
+/** Thrown from a simulated node's `Deno.exit`: it unwinds the node's stack without ending the
+ * harness, as the exit of a node process would end only that process.
+ *
+ * @example
+ * ```ts
+ * import { NodeExit } from "./sim.ts";
+ * new NodeExit("n1", 7).message; // 'Node "n1" called Deno.exit(7)'
+ * ```
+ */
+export class NodeExit extends Error {
+  constructor(readonly node: string, readonly code: number) {
+    super(`Node "${node}" called Deno.exit(${code})`);
+    this.name = "NodeExit";
+  }
 }
 
 /** The most log lines kept per node. */
@@ -237,11 +257,19 @@ export class SimBackend implements NodeBackend {
   /** Spoofed lines are findings, not failures: they bypass onProblem, which aborts init. */
   #onSpoofed = spoofRecorder(this.problems);
   #network: Network | undefined;
+  /** The node whose code was entered last: the one to blame for a `Deno.exit` or a rejection. */
+  #current: string | undefined;
+  /** Nodes that exited (`Deno.exit`) or crashed (`createNode` or a handler threw): like a dead
+   * process, they receive nothing, say nothing and run no timers. The nemesis's `restart` brings
+   * back only nodes it killed itself. */
+  #dead = new Set<string>();
+  #realExit: typeof Deno.exit | undefined;
   #onRejection = (e: PromiseRejectionEvent) => {
     e.preventDefault();
+    if (e.reason instanceof NodeExit) return;
     const reason = e.reason instanceof Error ? e.reason.stack ?? e.reason.message : e.reason;
     this.#report({
-      node: "?",
+      node: this.#current ?? "?",
       kind: "crashed",
       message: `A node left a promise rejection unhandled: ${String(reason).split("\n")[0]}`,
       stderrTail: String(reason).split("\n"),
@@ -257,19 +285,32 @@ export class SimBackend implements NodeBackend {
     this.#network = network;
     this.#captureLogs();
     globalThis.addEventListener("unhandledrejection", this.#onRejection);
+    this.#interceptExit();
     for (const id of nodes) {
       this.#nodes.set(id, this.#spawn(id, network));
       network.register(id, {
         // A dead node's messages are lost; so are messages sent before a restart, which sat in
         // the dead node's queue (a restart installs a fresh one).
+        // A node that crashed on its own is "dead": as for a process that exited, Maelstrom still
+        // journals messages to it as received.
         state: (m) => {
           const n = this.#nodes.get(id);
-          return n === undefined || n.life.dead || m.id < n.firstMessageId ? "killed" : "up";
+          if (n === undefined || n.life.dead || m.id < n.firstMessageId) return "killed";
+          return this.#dead.has(id) ? "dead" : "up";
         },
         deliver: (m: WireMessage) => {
           const n = this.#nodes.get(id);
           const line = stringifyExact({ id: m.id, src: m.src, dest: m.dest, body: m.body });
-          n?.life.run(() => n.transport.deliver(line));
+          n?.life.run(() => {
+            if (this.#dead.has(id)) return;
+            this.#enter(id, `handling a ${JSON.stringify(String(m.body.type))} message`);
+            // What a node throws synchronously would kill its process: here it kills the node.
+            try {
+              n.transport.deliver(line);
+            } catch (err) {
+              this.#crashed(id, err);
+            }
+          });
         },
       });
     }
@@ -278,11 +319,11 @@ export class SimBackend implements NodeBackend {
 
   /** Builds one life of node `id`: a transport, a clock view and a node from the factory. */
   #spawn(id: string, network: Network): SimNode {
-    const life = new NodeLife(this.#opts.clock, network.elapsedMs());
+    const life = new NodeLife(this.#nodeClock(id), network.elapsedMs());
     let muted = false;
     const transport = new SimTransport((line) => {
       // A killed node's last microtasks may still write; a dead process writes nothing.
-      if (muted || life.dead) return;
+      if (muted || life.dead || this.#dead.has(id)) return;
       const problem = routeLine(id, line, network, this.#onSpoofed);
       if (problem) {
         muted = true;
@@ -290,22 +331,95 @@ export class SimBackend implements NodeBackend {
       }
     });
     const random = this.#opts.rng.fork();
-    const node = this.#opts.factory({
-      transport,
-      clock: life.clock,
-      random: () => random.next(),
-    }, this.#opts.args ?? []);
-    node.run().catch((err) => {
-      if (life.dead) return;
-      this.#report({
-        node: id,
-        kind: "crashed",
-        message: `Node "${id}" crashed: ${err instanceof Error ? err.message : String(err)}`,
-        stderrTail: err instanceof Error && err.stack ? err.stack.split("\n") : [],
-        atMs: network.elapsedMs(),
+    this.#enter(id, "starting (its createNode)");
+    let node: Pick<Node, "run" | "close">;
+    try {
+      node = this.#opts.factory({
+        transport,
+        clock: life.clock,
+        random: () => random.next(),
+      }, this.#opts.args ?? []);
+      node.run().catch((err) => {
+        if (!life.dead) this.#crashed(id, err);
       });
-    });
+    } catch (err) {
+      // The node's own code failed: that is the node's crash, not the harness's. A process
+      // that throws while starting exits a moment later, once the harness waits on it (for
+      // init); the crash is reported the same way, on the next tick of virtual time.
+      this.#dead.add(id);
+      this.#opts.clock.setTimeout(() => this.#report(this.#crashProblem(id, err)), 0);
+      node = { run: () => Promise.resolve(), close() {} };
+    }
     return { id, transport, node, life, firstMessageId: network.journal.length };
+  }
+
+  #enter(node: string, activity: string): void {
+    this.#current = node;
+    this.#opts.onEnter?.(node, activity);
+  }
+
+  /** The node's view of the virtual clock, under its lives' own views: its timer callbacks are
+   * labelled for the watchdog and stop firing once the node has crashed. */
+  #nodeClock(id: string): Clock {
+    const clock = this.#opts.clock;
+    return {
+      now: () => clock.now(),
+      setTimeout: (fn, ms) =>
+        clock.setTimeout(() => {
+          if (this.#dead.has(id)) return;
+          this.#enter(id, `running a ${ms} ms timer callback`);
+          try {
+            fn();
+          } catch (err) {
+            this.#crashed(id, err);
+          }
+        }, ms),
+      clearTimeout: (handle) => clock.clearTimeout(handle),
+    };
+  }
+
+  /** Records a node's crash once; a `Deno.exit` was already recorded when it was called. */
+  #crashed(id: string, err: unknown): void {
+    if (err instanceof NodeExit || this.#dead.has(id)) return;
+    this.#dead.add(id);
+    this.#report(this.#crashProblem(id, err));
+  }
+
+  #crashProblem(id: string, err: unknown): NodeProblem {
+    return {
+      node: id,
+      kind: "crashed",
+      message: `Node "${id}" crashed: ${err instanceof Error ? err.message : String(err)}`,
+      stderrTail: err instanceof Error && err.stack ? err.stack.split("\n") : [],
+      atMs: this.#network?.elapsedMs() ?? 0,
+    };
+  }
+
+  /** A simulated node shares the harness's process, so its `Deno.exit` would end the whole test
+   * without a word. While nodes run, `Deno.exit` instead records the calling node as crashed
+   * with that exit status (as Maelstrom reports a node process that exits) and throws
+   * {@linkcode NodeExit} to unwind the node's code. */
+  #interceptExit(): void {
+    if (this.#realExit) return;
+    this.#realExit = Deno.exit;
+    Deno.exit = ((code?: number): never => {
+      const node = this.#current ?? "?";
+      const status = code ?? 0;
+      if (!this.#dead.has(node)) {
+        this.#dead.add(node);
+        this.#report({
+          node,
+          kind: "crashed",
+          message:
+            `Node "${node}" called Deno.exit(${status}) while the test was running: a node that ` +
+            `exits is a crashed node`,
+          status: { code: status, signal: null },
+          stderrTail: (new Error().stack ?? "").split("\n").slice(2),
+          atMs: this.#network?.elapsedMs() ?? 0,
+        });
+      }
+      throw new NodeExit(node, status);
+    }) as typeof Deno.exit;
   }
 
   /** Kills the node's current life: the instance, its timers and pending RPCs are dropped, and
@@ -372,6 +486,8 @@ export class SimBackend implements NodeBackend {
       n.node.close();
     }
     globalThis.removeEventListener("unhandledrejection", this.#onRejection);
+    if (this.#realExit) Deno.exit = this.#realExit;
+    this.#realExit = undefined;
     Deno.mkdirSync(this.#opts.logDir, { recursive: true });
     for (const n of this.#nodes.values()) {
       const lines = this.#logs.get(n.id) ?? [];
