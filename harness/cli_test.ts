@@ -290,7 +290,7 @@ Deno.test("main dispatches analyze; an unknown command names both commands", asy
   }
 });
 
-Deno.test("--test-count runs the test again, one folder a run, and stops at the first failure", async () => {
+Deno.test("--test-count with real processes runs the test again, one folder a run, and stops at the first failure", async () => {
   const tmp = Deno.makeTempDirSync();
   try {
     const runs = (store: string) =>
@@ -305,6 +305,7 @@ Deno.test("--test-count runs the test again, one folder a run, and stops at the 
       "1",
       "--test-count",
       "3",
+      "--process",
       "--seed",
       "7",
       "--no-report",
@@ -326,6 +327,7 @@ Deno.test("--test-count runs the test again, one folder a run, and stops at the 
       "--time-limit",
       "1",
       "--test-count=3",
+      "--process",
       "--no-report",
       "--store",
       `${tmp}/bad`,

@@ -98,6 +98,7 @@ async function runSeed(seed: number, keep: boolean, workload: Workload): Promise
         workload,
         backend,
         clock,
+        log: init.logPhases ? (line) => console.error(line) : undefined,
         onNetwork(network) {
           if (init.logNetSend) network.onSend = (e) => console.error(`:send ${JSON.stringify(e)}`);
           if (init.logNetRecv) network.onRecv = (e) => console.error(`:recv ${JSON.stringify(e)}`);

@@ -62,6 +62,9 @@ export interface WorkerInit {
   logStderr: boolean;
   logNetSend: boolean;
   logNetRecv: boolean;
+  /** Print the phase lines Maelstrom logs ("Waiting for recovery...") on stderr: for a single
+   * run; a thousand seeds would print a thousand. */
+  logPhases?: boolean;
 }
 
 /** Messages to a worker. */
@@ -141,6 +144,8 @@ export interface SeedsOptions {
   logStderr?: boolean;
   logNetSend?: boolean;
   logNetRecv?: boolean;
+  /** Print the phase lines Maelstrom logs, such as "Waiting for recovery..." (for one run). */
+  logPhases?: boolean;
   /** Called after each finished seed with how many have finished. */
   onProgress?: (finished: number) => void;
 }
@@ -266,6 +271,7 @@ export async function runSeeds(options: SeedsOptions): Promise<SeedsResult> {
         logStderr: options.logStderr ?? false,
         logNetSend: options.logNetSend ?? false,
         logNetRecv: options.logNetRecv ?? false,
+        logPhases: options.logPhases ?? false,
       } satisfies ToWorker,
     );
     return slot;
@@ -449,6 +455,7 @@ export async function simulateCli(cli: CliTest, argv: string[], bin: string): Pr
     logStderr: cli.logStderr,
     logNetSend: cli.logNetSend,
     logNetRecv: cli.logNetRecv,
+    logPhases: count === 1,
     onProgress: tty
       ? (n) => Deno.stderr.writeSync(encoder.encode(`\r[seeds ${n}/${count}]`))
       : undefined,
