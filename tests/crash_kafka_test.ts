@@ -7,7 +7,9 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { createNode } from "../challenges/kafka.ts";
 import type { CheckResult, Op } from "../harness/types.ts";
+import { type Clock, MemoryTransport } from "../lib/mod.ts";
 import { PARTS } from "../tasks/parts.ts";
 import { cli, explain, simulate } from "./support.ts";
 
@@ -98,4 +100,87 @@ Deno.test("kafka 5b as real processes under partition, kill and pause: valid", a
   assert.equal(run.code, 0, run.stdout.slice(-3000));
   assert.deepEqual(errorTypes(run.results), []);
   assert.match(run.stdout, /kill op/, "the nemesis killed nothing");
+});
+
+/** A clock the test drives by hand: `advance` moves time and fires the timers that came due,
+ * `freeze` moves time and fires nothing, as a paused process sees it. */
+class HandClock implements Clock {
+  #nowMs = 0;
+  #timers = new Map<number, { dueMs: number; fn: () => void }>();
+  #next = 1;
+  now(): number {
+    return this.#nowMs;
+  }
+  setTimeout(fn: () => void, ms: number): number {
+    const id = this.#next++;
+    this.#timers.set(id, { dueMs: this.#nowMs + ms, fn });
+    return id;
+  }
+  clearTimeout(handle: unknown): void {
+    this.#timers.delete(handle as number);
+  }
+  freeze(ms: number): void {
+    this.#nowMs += ms;
+  }
+  /** Fires every timer that is due now, oldest first, as a resumed process does. */
+  async fireDue(): Promise<void> {
+    for (const [id, t] of [...this.#timers].sort((a, b) => a[1].dueMs - b[1].dueMs)) {
+      if (t.dueMs > this.#nowMs) continue;
+      this.#timers.delete(id);
+      t.fn();
+      await settle();
+    }
+  }
+  async advance(ms: number, stepMs = 10): Promise<void> {
+    for (let i = 0; i < ms / stepMs; i++) {
+      this.#nowMs += stepMs;
+      await this.fireDue();
+    }
+  }
+}
+
+/** Lets pending promise callbacks run. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+Deno.test("kafka: after a pause, requests from the backlog get no reply, so a closed client cannot silence the node", async () => {
+  const transport = new MemoryTransport();
+  const clock = new HandClock();
+  const node = createNode({ transport, clock, random: () => 0.5 });
+  const running = node.run();
+  let msgId = 0;
+  const poll = (client: string) =>
+    transport.deliver(JSON.stringify({
+      src: client,
+      dest: "n0",
+      body: { type: "poll", offsets: {}, msg_id: ++msgId },
+    }));
+  const repliedTo = (client: string) =>
+    transport.output.some((line) => JSON.parse(line).dest === client);
+  transport.deliver(JSON.stringify({
+    src: "c0",
+    dest: "n0",
+    body: { type: "init", node_id: "n0", node_ids: ["n0"], msg_id: ++msgId },
+  }));
+  await settle();
+  await clock.advance(1000);
+  poll("c1");
+  await settle();
+  assert.ok(repliedTo("c1"), "a poll with nothing to read is answered at once");
+  // Frozen for 10 s: the request that waited in the backlog is handled, but not answered...
+  clock.freeze(10_000);
+  poll("c2");
+  await settle();
+  // ...nor is one that comes right after the late timers fired.
+  await clock.fireDue();
+  poll("c3");
+  await settle();
+  assert.ok(!repliedTo("c2") && !repliedTo("c3"), transport.output.join("\n"));
+  // Once the node has run for a while again, it answers as before.
+  await clock.advance(1000);
+  poll("c4");
+  await settle();
+  assert.ok(repliedTo("c4"));
+  node.close();
+  transport.end();
+  await running;
 });
