@@ -20,25 +20,32 @@
  * shrinks. Commits are not checked at all (Maelstrom's client looks the listed offsets up in the
  * wrong place and never uses them); we still make them right.
  *
- * **Key idea.** Give every key a *leader*: the node its name hashes to. The leader allocates
- * offsets by appending to an in-memory array, with no coordination at all; a send that arrives at
- * another node is forwarded to the leader (2 node-to-node messages). Every 50 ms each leader
- * streams the new entries of its keys to the other nodes, so any node can answer any poll from
- * memory: a replica holds a prefix of the leader's log, which is all a poll needs. Committed
- * offsets go to `lin-kv`, one document per node written by that node alone, so its
- * compare-and-set never contends. The cost is one forward per send that lands on the wrong node,
- * plus a trickle of replication and commit messages: well under one server message per operation,
- * against about a dozen for the design that keeps everything in `lin-kv` (see [BENCHMARKS.md]).
+ * **Key idea.** Give every key a *leader*: the node its name hashes to. The leader decides the
+ * order, and writes it where a crash cannot take it: the log lives in `lin-kv`, in chunks of
+ * `chunkSize` messages, and the leader appends a batch of sends to a chunk with one
+ * compare-and-set before it acknowledges them. Sends that arrive while a write is in flight share
+ * the next one. A send that arrives at another node is forwarded to the leader (2 node-to-node
+ * messages). Every 50 ms each leader streams the new, durable entries of its keys to the other
+ * nodes, so any node can answer any poll from memory: a replica holds a prefix of the log, which
+ * is all a poll needs. Committed offsets go to `lin-kv` too, one document per node written by that
+ * node alone, so its compare-and-set never contends. The cost is one compare-and-set per batch,
+ * one forward per send that lands on the wrong node, and a trickle of replication and commit
+ * messages: about **1.8 servers messages per operation**, against about a dozen for the design that
+ * keeps everything in `lin-kv` (see [BENCHMARKS.md]).
  *
- * **Is lin-kv needed at all?** Not for correctness. Maelstrom never kills or restarts a node (5b
- * and 5c do not even partition the network), so a leader's memory is a sufficient single source
- * of truth for its keys. In a system where nodes can die, the in-memory log would need
- * replicating with quorum acknowledgements (Raft), and `lin-kv`, assumed to survive, is the
- * shortcut the fly.io page hints at: the `naive` design below stores every message there and
- * allocates offsets with a compare-and-set per send. We keep `lin-kv` for the consumer group's
- * committed offsets: any node can answer `list_committed_offsets` without knowing who leads which
- * key, and an acknowledged commit is visible everywhere at once. They could as well live on the
- * key's leader, for about the same price (a forward per commit instead of a compare-and-set).
+ * **Why lin-kv, and what a crash costs.** Maelstrom's `--nemesis kill` kills a node and starts a
+ * fresh process in its place, and `--nemesis pause` freezes one. A leader that kept its logs in
+ * memory (as this file did before, for 0.72 messages per operation) lost every acknowledged send
+ * of its keys at the first kill: with `--nemesis partition,kill,pause` it failed 10 of 20 seeds,
+ * with `unseen` sends and, once, an offset given to two messages (`inconsistent-offsets`). A quorum of replicas (Raft) is the textbook fix, but with two nodes a
+ * majority is both of them, and `--nemesis kill` may kill both at once; `lin-kv` is the store the
+ * fly.io page offers and Maelstrom keeps alive. The price is one compare-and-set (2 messages) per
+ * batch of sends to a key, about 1 more message per operation on the fly.io command line, still
+ * well under 5. With `--node-count 1` (5a) the same design keeps the one node's log across its
+ * restarts for the same price; a single node keeping its log in memory would lose all of it. We keep
+ * `lin-kv` for the consumer group's committed offsets as well: any node can answer
+ * `list_committed_offsets` without knowing who leads which key, and an acknowledged commit is
+ * visible everywhere at once.
  *
  * **Run it.**
  * ```sh
@@ -49,13 +56,24 @@
  * # the simulator, with one of the other designs as the node's argument:
  * deno task maelstrom test -w kafka --bin challenges/kafka.ts --node-count 2 --concurrency 2n \
  *   --time-limit 20 --rate 1000 -- naive
+ * # crashes: add --nemesis partition,kill,pause to any of these
+ * deno test -A tests/crash_kafka_test.ts
  * deno task bench:kafka            # latency and msgs/op of a real run
  * ```
  *
  * @module
  */
 import { z } from "zod";
-import { KeyDoesNotExist, Kv, Node, type NodeOptions, PreconditionFailed } from "../lib/mod.ts";
+import {
+  ErrorCode,
+  type Handler,
+  KeyDoesNotExist,
+  Kv,
+  Node,
+  type NodeOptions,
+  PreconditionFailed,
+  RpcError,
+} from "../lib/mod.ts";
 
 // ## Messages
 //
@@ -84,8 +102,10 @@ const schemas = {
 };
 
 /** The three designs, picked by the node's first argument (default `replicate`):
- * - `naive`: everything in lin-kv, an offset counter per key advanced by compare-and-set;
- * - `forward`: a leader per key; other nodes forward both sends and polls to it;
+ * - `naive`: everything in lin-kv, an offset counter per key advanced by compare-and-set (for
+ *   comparison only: a kill between its two writes stalls a key for good);
+ * - `forward`: a leader per key, writing the log to lin-kv; other nodes forward both sends and
+ *   polls to it;
  * - `replicate`: the same leaders, which also stream their logs to the other nodes, so polls are
  *   answered locally. */
 export type Design = "naive" | "forward" | "replicate";
@@ -104,6 +124,59 @@ const maxPollPerKey = 100;
 
 /** How often a lin-kv compare-and-set is retried before the request fails. */
 const maxCasAttempts = 20;
+
+/** How many messages one lin-kv chunk of a key's log holds. A chunk is rewritten whole by each
+ * compare-and-set, so this bounds a write's size; a log of n messages takes n / chunkSize reads to
+ * load. The workload writes at most 16 messages per key by default, so one chunk is the rule. */
+const chunkSize = 100;
+
+/** How often a lin-kv read or compare-and-set that got no answer (a timeout, a pause) is tried in
+ * all before the request it serves fails as indeterminate. */
+const maxKvAttempts = 5;
+
+/** The most sends one key may have waiting for a lin-kv write; more are refused with code 11. */
+const maxQueuedSends = 1000;
+
+/** Maelstrom's clients give up on a request after 5 s; a node answers a client only when it can
+ * do so well within that, so a late reply never reaches a client that was closed meanwhile. */
+const clientReplyDeadlineMs = 4000;
+
+/** The watchdog's period, and the gap between two ticks that means the node was frozen. */
+const watchdogIntervalMs = 100;
+const frozenThresholdMs = 500;
+
+/** How long after waking up the requests that arrive count as the frozen node's backlog. */
+const backlogWindowMs = 250;
+
+/** How often, at most, a replica re-reads one key from lin-kv when polls find nothing new. */
+const refreshIntervalMs = 1000;
+
+/** One chunk of a key's log as lin-kv stores it: messages and the tags of the sends that wrote
+ * them, in the same order. */
+interface Chunk {
+  msgs: unknown[];
+  tags: string[];
+}
+
+/** A send waiting at its leader for a lin-kv write. */
+interface QueuedSend {
+  msg: unknown;
+  tag: string;
+  resolve: (offset: number) => void;
+  reject: (err: Error) => void;
+}
+
+/** The leader's view of a key it leads, from the moment it first touches the key in this life. */
+interface Led {
+  /** Settles once the key's durable log is in `logs`. */
+  ready: Promise<void>;
+  /** The chunk the next write goes to, and what lin-kv holds there (null: nothing yet). */
+  chunk: number;
+  stored: Chunk | null;
+  /** Sends waiting for a write, and whether one is in flight. */
+  queue: QueuedSend[];
+  writing: boolean;
+}
 
 /** Builds the kafka node. `args` are the node's command-line arguments: `args[0]` may name a
  * {@linkcode Design}.
@@ -125,46 +198,257 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
 
   // ## State
   //
-  // `logs` maps a key to its messages, message i at offset i. Invariant: for a key this node
-  // leads, it is the log, and only ever grows by appending; for any other key, it is a prefix of
-  // the leader's log. A node's view of a key therefore never shrinks, and every client talks to
-  // one node, so a client's polls never go backwards.
+  // The durable log lives in lin-kv, in *chunks*: `log/<key>/<c>` holds the messages at offsets
+  // `c * chunkSize` to `(c + 1) * chunkSize - 1` as `{ msgs, tags }` (a tag names the send that
+  // wrote each message, so a writer can recognise its own write). Invariants: a chunk only ever
+  // grows, by compare-and-set from its previous value, and chunk c + 1 exists only once chunk c is
+  // full. So the chunks are one log, whoever writes them, and a send is acknowledged only once a
+  // compare-and-set holding its message has succeeded: **an acknowledged message is in lin-kv**.
+  //
+  // `logs` maps a key to this node's copy of its messages, message i at offset i. Invariant: it is
+  // a prefix of the durable log, and only grows by appending. For a key this node leads and has
+  // loaded (`led`), it *is* the durable log: the leader appends only what a compare-and-set stored.
+  // Every client talks to one node, and a node's copy never shrinks while it lives, so a client's
+  // polls never go backwards.
+  //
+  // ### What a crash does
+  //
+  // A kill loses everything on this page but lin-kv: `logs`, `led` with the sends queued for a
+  // write, the replication bookkeeping. None of it was the only copy of an acknowledged message.
+  // The new life starts empty and reloads a key from lin-kv the first time it touches it: the
+  // leader before it answers a send or poll of that key (one read per chunk, 2 messages), a
+  // replica in the background when a poll of the key finds nothing new (at most once per
+  // `refreshIntervalMs` per key). A compare-and-set the old life left in flight may still land
+  // after the new life read the chunk; the new life's next compare-and-set of that chunk then
+  // fails, and it adopts what it reads: messages from sends that were never acknowledged, which the
+  // checker allows. A pause keeps all the state: the node wakes up with its timers late and a
+  // backlog of requests and replies. Lin-kv calls whose timeouts fired meanwhile are retried with
+  // the same compare-and-set, which is idempotent here (a retry of a write that already landed
+  // fails, and the read that follows finds our tags). The price, measured on the fly.io command
+  // line: a compare-and-set per batch of sends to a key (sends arriving while one is in flight
+  // share the next; 0.96 messages per operation), and one read per key and node the first time it
+  // is polled (0.10), which take the design from 0.72 to 1.80 servers messages per operation, and a
+  // send at its leader from no lin-kv round trip to one.
   const logs = new Map<string, unknown[]>();
-  // For the keys this node leads, per peer: how many entries of each key the peer has
-  // acknowledged, and the keys where that is fewer than the log holds.
+  const led = new Map<string, Led>();
+  // For the keys this node leads, per peer: how many entries of each key the peer reported
+  // having, and the keys where that is fewer than the log holds.
   const acked = new Map<string, Map<string, number>>();
   const behind = new Map<string, Set<string>>();
+  // When a replica last re-read each key from lin-kv (node time, ms).
+  const refreshedAt = new Map<string, number>();
+  // Tags are unique across lives: a random word per life, and a counter.
+  const life = Math.floor(node.random() * 2 ** 32).toString(36);
+  let sendCount = 0;
 
   const leaderOf = (key: string) => node.nodeIds[hash(key) % node.nodeIds.length];
   const fromPeer = (src: string) => node.nodeIds.includes(src);
   const logOf = (key: string) => getOrAdd(logs, key, () => []);
+  const chunkKey = (key: string, chunk: number) => `log/${key}/${chunk}`;
+
+  // ## Answering in time
+  //
+  // Maelstrom stops reading a node's output for good when the node writes to a client that is no
+  // longer there (`src/maelstrom/process.clj`), and a kafka client is closed and replaced once one
+  // of its requests has timed out (after 5 s). So a reply that comes too late does not merely go
+  // unread: it silences the node until it is killed. Late replies come from pauses: a paused node
+  // wakes up to a backlog of requests whose clients may have given up long ago, and to handlers
+  // that were waiting on lin-kv when it froze. Node time keeps running during a pause, but a
+  // node's timers do not, so a watchdog that ticks every `watchdogIntervalMs` measures how long the
+  // node was frozen. A client request is answered only if that happens within
+  // `clientReplyDeadlineMs` of its arrival, less the freeze it may have waited through; otherwise
+  // its handler still runs (a send may be written) but the reply is dropped, and the client
+  // records the op as indeterminate, which it would have done anyway.
+  let lastTickMs = node.now();
+  let frozenMs = 0;
+  let wokeAtMs = -Infinity;
+  node.every(watchdogIntervalMs, () => {
+    const gapMs = node.now() - lastTickMs;
+    if (gapMs > frozenThresholdMs) [frozenMs, wokeAtMs] = [gapMs, node.now()];
+    lastTickMs = node.now();
+  });
+  node.on("init", () => {
+    lastTickMs = node.now();
+  });
+  /** How long a request arriving now may already have waited in a frozen node's backlog. */
+  function backlogAgeMs(): number {
+    const sinceTickMs = node.now() - lastTickMs;
+    if (sinceTickMs > frozenThresholdMs) return sinceTickMs; // The watchdog has not run yet.
+    return node.now() - wokeAtMs <= backlogWindowMs ? frozenMs : 0;
+  }
+  function inTime<B extends { type: string }>(handler: Handler<B>): Handler<B> {
+    return async (req) => {
+      if (fromPeer(req.src)) return await handler(req); // A node drops late replies itself.
+      const deadlineMs = node.now() + clientReplyDeadlineMs - backlogAgeMs();
+      const late = () => {
+        node.log.warn("Dropping the reply to {type} from {src}: its client has likely given up", {
+          type: req.body.type,
+          src: req.src,
+        });
+      };
+      try {
+        const body = await handler(req);
+        if (node.now() <= deadlineMs) return body;
+        late();
+      } catch (err) {
+        if (node.now() <= deadlineMs) throw err;
+        late();
+      }
+    };
+  }
 
   // ## Sending
   //
-  // The leader appends and answers with the index: offsets are dense, and nothing else can race
-  // between reading the length and pushing, since the handler does not await in between. Any
-  // other node forwards the request and relays the answer. A forwarded send that times out
-  // rejects with code 0, which the client records as indeterminate: the leader may have appended.
-  node.on("send", async (req) => {
-    const { key, msg } = req.body;
-    const leader = leaderOf(key);
-    if (leader !== node.id && !fromPeer(req.src)) {
-      const reply = await node.rpc(leader, { type: "send", key, msg });
-      return { type: "send_ok", offset: reply.offset };
+  // Any node but the leader forwards the request and relays the answer. A forwarded send that
+  // times out rejects with code 0, which the client records as indeterminate: the leader may have
+  // written it. The leader queues the message and answers once a write holding it has landed, with
+  // its offset.
+  node.on(
+    "send",
+    inTime(async (req) => {
+      const { key, msg } = req.body;
+      const leader = leaderOf(key);
+      if (leader !== node.id && !fromPeer(req.src)) {
+        const reply = await node.rpc(leader, { type: "send", key, msg });
+        return { type: "send_ok", offset: reply.offset };
+      }
+      const state = await load(key);
+      if (state.queue.length >= maxQueuedSends) {
+        throw new RpcError(
+          ErrorCode.TemporarilyUnavailable,
+          `Key "${key}" already has ${maxQueuedSends} sends waiting for lin-kv`,
+        );
+      }
+      const offset = new Promise<number>((resolve, reject) => {
+        state.queue.push({ msg, tag: `${node.id}.${life}.${sendCount++}`, resolve, reject });
+      });
+      void flush(key, state);
+      return { type: "send_ok", offset: await offset };
+    }),
+    schemas.send,
+  );
+
+  // The leader's view of a key: loaded once per life. A key whose load failed is forgotten, so
+  // the next request tries again.
+  function load(key: string): Promise<Led> {
+    let state = led.get(key);
+    if (!state) {
+      state = { ready: undefined!, chunk: 0, stored: null, queue: [], writing: false };
+      const fresh = state;
+      fresh.ready = readLog(key, fresh).catch((err) => {
+        led.delete(key);
+        throw new RpcError(
+          ErrorCode.TemporarilyUnavailable,
+          `Could not load key "${key}" from lin-kv: ${err}`,
+        );
+      });
+      led.set(key, fresh);
     }
+    const loaded = state;
+    return loaded.ready.then(() => loaded);
+  }
+
+  /** Reads a key's chunks from lin-kv into `logs`, from the chunk holding the copy's end on, and
+   * notes where the next write goes. */
+  async function readLog(key: string, state?: Led): Promise<void> {
     const log = logOf(key);
-    log.push(msg);
-    for (const peer of node.peers) getOrAdd(behind, peer, () => new Set()).add(key);
-    return { type: "send_ok", offset: log.length - 1 };
-  }, schemas.send);
+    for (let chunk = Math.floor(log.length / chunkSize);; chunk++) {
+      const stored = await readChunk(key, chunk);
+      const start = chunk * chunkSize;
+      if (stored && start + stored.msgs.length > log.length) {
+        log.push(...stored.msgs.slice(log.length - start));
+      }
+      if (state) {
+        state.chunk = chunk;
+        state.stored = stored;
+      }
+      if (!stored || stored.msgs.length < chunkSize) break;
+    }
+    if (state && log.length > 0) {
+      // Peers may lack what an earlier life acknowledged: offer it to them again.
+      for (const peer of node.peers) getOrAdd(behind, peer, () => new Set()).add(key);
+    }
+  }
+
+  async function readChunk(key: string, chunk: number): Promise<Chunk | null> {
+    for (let attempt = 1;; attempt++) {
+      try {
+        return await kv.readOr<Chunk | null>(chunkKey(key, chunk), null);
+      } catch (err) {
+        if (attempt >= maxKvAttempts || !(err instanceof RpcError) || err.definite) throw err;
+      }
+    }
+  }
+
+  // One write per key at a time; the sends that queue up meanwhile share the next one. A write
+  // puts as many queued messages as its chunk has room for: the rest go in the next chunk.
+  async function flush(key: string, state: Led): Promise<void> {
+    if (state.writing) return;
+    state.writing = true;
+    try {
+      while (state.queue.length > 0) {
+        const base = state.stored ?? { msgs: [], tags: [] };
+        const batch = state.queue.splice(0, chunkSize - base.msgs.length);
+        const next: Chunk = {
+          msgs: [...base.msgs, ...batch.map((s) => s.msg)],
+          tags: [...base.tags, ...batch.map((s) => s.tag)],
+        };
+        let now: Chunk;
+        try {
+          now = await casChunk(key, state.chunk, state.stored, next);
+        } catch (err) {
+          // The write may or may not have landed: the sends are indeterminate, and the next
+          // write's compare-and-set finds out what lin-kv holds.
+          for (const send of batch) {
+            send.reject(new RpcError(ErrorCode.Crash, `Writing key "${key}" failed: ${err}`));
+          }
+          continue;
+        }
+        const start = state.chunk * chunkSize;
+        const log = logOf(key);
+        log.push(...now.msgs.slice(log.length - start));
+        for (const peer of node.peers) getOrAdd(behind, peer, () => new Set()).add(key);
+        const ours = batch.every((s, i) => now.tags[base.msgs.length + i] === s.tag);
+        if (ours) batch.forEach((s, i) => s.resolve(start + base.msgs.length + i));
+        else state.queue.unshift(...batch); // Someone else's write got there first: go again.
+        state.stored = now;
+        if (now.msgs.length >= chunkSize) {
+          state.chunk++;
+          state.stored = null;
+        }
+      }
+    } finally {
+      state.writing = false;
+    }
+  }
+
+  /** Compare-and-sets a chunk from `from` (null: create it) to `to`, and returns what lin-kv then
+   * holds there: `to`, or, when the compare-and-set failed, the chunk as read. Indeterminate
+   * failures are retried with the same arguments; if the first try had landed, the retry fails and
+   * the read shows our tags. */
+  async function casChunk(key: string, chunk: number, from: Chunk | null, to: Chunk) {
+    for (let attempt = 1;; attempt++) {
+      try {
+        await kv.cas(chunkKey(key, chunk), from, to, { createIfNotExists: from === null });
+        return to;
+      } catch (err) {
+        if (err instanceof PreconditionFailed || err instanceof KeyDoesNotExist) {
+          const now = await readChunk(key, chunk);
+          if (now) return now;
+          continue; // Not there at all (it cannot shrink, so this was a lost race); try again.
+        }
+        if (attempt >= maxKvAttempts || !(err instanceof RpcError) || err.definite) throw err;
+      }
+    }
+  }
 
   // ## Replicating
   //
   // Every `replicateIntervalMs`, a leader sends each peer the entries it has not acknowledged,
   // numbered. The peer appends an entry only when it is the next one it lacks, so duplicates and
-  // reordered rounds are harmless and its copy stays a prefix, and answers with its lengths. An
-  // entry not acknowledged is simply sent again next round: a lost message costs a round of
-  // staleness, never a gap.
+  // reordered rounds are harmless and its copy stays a prefix, and answers with its lengths. The
+  // leader believes that answer, even when it is smaller than before (the peer was restarted), and
+  // sends from there next round: a lost message costs a round of staleness, never a gap.
   node.on("replicate", (req) => {
     const lengths: Record<string, number> = {};
     for (const [key, pairs] of Object.entries(req.body.entries)) {
@@ -206,54 +490,85 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
       return;
     }
     for (const [key, length] of Object.entries(reply.lengths as Record<string, number>)) {
-      have.set(key, Math.max(have.get(key) ?? 0, length));
+      have.set(key, length);
       // Sends that arrived during the round keep the key behind.
-      if (have.get(key)! >= logs.get(key)!.length) keys.delete(key);
+      if (length >= logs.get(key)!.length) keys.delete(key);
     }
+  }
+
+  // A replica whose poll of a key finds nothing new re-reads the key from lin-kv now and then, in
+  // the background: after a restart it holds nothing, and its leader may have forgotten the key
+  // too, so no replication round would ever bring it back.
+  function refresh(key: string): void {
+    const last = refreshedAt.get(key);
+    if (last !== undefined && node.now() - last < refreshIntervalMs) return;
+    refreshedAt.set(key, node.now());
+    readLog(key).catch((err) => {
+      node.log.warn("Re-reading key {key} failed; a later poll retries: {err}", {
+        key,
+        err: String(err),
+      });
+    });
   }
 
   // ## Polling
   //
-  // With replication, every node answers from its own copy: no messages at all. In the `forward`
-  // design, keys led elsewhere are asked of their leaders, one request per leader.
-  function readLocal(from: Record<string, number>, into: Record<string, Pair[]>): void {
+  // With replication, every node answers from its own copy; the leader first loads a key it has
+  // not touched in this life. In the `forward` design, keys led elsewhere are asked of their
+  // leaders, one request per leader.
+  async function readLocal(
+    from: Record<string, number>,
+    into: Record<string, Pair[]>,
+  ): Promise<void> {
+    const mine = Object.keys(from).filter((key) => leaderOf(key) === node.id);
+    await Promise.all(mine.map(load));
     for (const [key, start] of Object.entries(from)) {
       const log = logs.get(key);
       const first = Math.max(0, start);
-      if (!log || first >= log.length) continue;
+      if (!log || first >= log.length) {
+        if (leaderOf(key) !== node.id) refresh(key);
+        continue;
+      }
       into[key] = log.slice(first, first + maxPollPerKey).map((msg, i) => [first + i, msg]);
     }
   }
 
-  node.on("poll", async (req) => {
-    const msgs: Record<string, Pair[]> = {};
-    if (design === "replicate" || fromPeer(req.src)) {
-      readLocal(req.body.offsets, msgs);
+  node.on(
+    "poll",
+    inTime(async (req) => {
+      const msgs: Record<string, Pair[]> = {};
+      if (design === "replicate" || fromPeer(req.src)) {
+        await readLocal(req.body.offsets, msgs);
+        return { type: "poll_ok", msgs };
+      }
+      const byLeader = new Map<string, Record<string, number>>();
+      for (const [key, start] of Object.entries(req.body.offsets)) {
+        getOrAdd(byLeader, leaderOf(key), (): Record<string, number> => ({}))[key] = start;
+      }
+      await readLocal(byLeader.get(node.id) ?? {}, msgs);
+      byLeader.delete(node.id);
+      const replies = await Promise.all(
+        [...byLeader].map(([leader, offsets]) => node.rpc(leader, { type: "poll", offsets })),
+      );
+      for (const reply of replies) Object.assign(msgs, reply.msgs);
       return { type: "poll_ok", msgs };
-    }
-    const byLeader = new Map<string, Record<string, number>>();
-    for (const [key, start] of Object.entries(req.body.offsets)) {
-      getOrAdd(byLeader, leaderOf(key), (): Record<string, number> => ({}))[key] = start;
-    }
-    readLocal(byLeader.get(node.id) ?? {}, msgs);
-    byLeader.delete(node.id);
-    const replies = await Promise.all(
-      [...byLeader].map(([leader, offsets]) => node.rpc(leader, { type: "poll", offsets })),
-    );
-    for (const reply of replies) Object.assign(msgs, reply.msgs);
-    return { type: "poll_ok", msgs };
-  }, schemas.poll);
+    }),
+    schemas.poll,
+  );
 
   // ## Committing
   //
   // Each node owns one lin-kv document, `commits/<node id>`: key → the highest offset committed
-  // through this node. Invariant: `durable` is exactly what lin-kv holds there, because only this
-  // node writes it. A commit is merged into `pending` and answered once a write containing it has
+  // through this node. Invariant: once `durableKnown`, `durable` is exactly what lin-kv holds
+  // there, because only this node writes it. A new life starts with `durable` empty and not known:
+  // its first compare-and-set fails if an earlier life wrote the document, and the read that
+  // follows makes it known. A commit is merged into `pending` and answered once a write containing it has
   // succeeded. Writes go one at a time, each a compare-and-set from `durable`, which therefore
   // always succeeds; the CAS only guards against a write that timed out here but still landed in
   // lin-kv later, which a plain write would let overwrite a newer document. Commits that arrive
   // while a write is in flight are written together by the next one.
   let durable: Record<string, number> = {};
+  let durableKnown = false;
   const pending = new Map<string, number>();
   let writes: Promise<void> = Promise.resolve();
   const docKey = (id: string) => `commits/${id}`;
@@ -268,34 +583,46 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
       } catch (err) {
         if (attempt >= maxCasAttempts) throw err;
         durable = await kv.readOr(docKey(node.id), {});
+        durableKnown = true;
         next = maxMerge(durable, next);
       }
     }
     durable = next;
+    durableKnown = true;
     for (const [key, offset] of pending) if (offset <= durable[key]) pending.delete(key);
   }
 
-  node.on("commit_offsets", async (req) => {
-    for (const [key, offset] of Object.entries(req.body.offsets)) {
-      pending.set(key, Math.max(pending.get(key) ?? -1, offset));
-    }
-    const write = writes.then(writeCommits);
-    writes = write.catch(() => {}); // A failed write fails its own commits, not the next ones.
-    await write;
-    return { type: "commit_offsets_ok" };
-  }, schemas.commit_offsets);
+  node.on(
+    "commit_offsets",
+    inTime(async (req) => {
+      for (const [key, offset] of Object.entries(req.body.offsets)) {
+        pending.set(key, Math.max(pending.get(key) ?? -1, offset));
+      }
+      const write = writes.then(writeCommits);
+      writes = write.catch(() => {}); // A failed write fails its own commits, not the next ones.
+      await write;
+      return { type: "commit_offsets_ok" };
+    }),
+    schemas.commit_offsets,
+  );
 
   // A list reads the peers' documents (linearizable reads, so they hold every commit those peers
-  // have acknowledged) and takes, per key, the highest offset.
-  node.on("list_committed_offsets", async (req) => {
-    const docs = await Promise.all(
-      node.peers.map((peer) => kv.readOr<Record<string, number>>(docKey(peer), {})),
-    );
-    const all = docs.reduce(maxMerge, durable);
-    const offsets: Record<string, number> = {};
-    for (const key of req.body.keys) if (key in all) offsets[key] = all[key];
-    return { type: "list_committed_offsets_ok", offsets };
-  }, schemas.list_committed_offsets);
+  // have acknowledged), and this node's own until it is known, and takes, per key, the highest
+  // offset.
+  node.on(
+    "list_committed_offsets",
+    inTime(async (req) => {
+      const owners = durableKnown ? node.peers : node.nodeIds;
+      const docs = await Promise.all(
+        owners.map((id) => kv.readOr<Record<string, number>>(docKey(id), {})),
+      );
+      const all = docs.reduce(maxMerge, durable);
+      const offsets: Record<string, number> = {};
+      for (const key of req.body.keys) if (key in all) offsets[key] = all[key];
+      return { type: "list_committed_offsets_ok", offsets };
+    }),
+    schemas.list_committed_offsets,
+  );
 
   return node;
 }
@@ -310,8 +637,9 @@ if (import.meta.main) await createNode({}, Deno.args).run();
 // (2 more). A poll reads messages one by one until the first missing one, which ends the gap-free
 // run (2 messages per message, plus 2 for the miss, even when there is nothing new). That is
 // correct, since an offset is claimed by one send only and a message never changes once written,
-// but it costs about a dozen servers messages per operation (see BENCHMARKS.md); a send whose
-// message write is lost would also stall its key for good.
+// but it costs about a dozen servers messages per operation (see BENCHMARKS.md); a send whose message write is lost would also
+// stall its key for good, and a kill between a send's two writes does exactly that, so this design
+// does not survive `--nemesis kill`.
 function naive(node: Node<Message>, kv: Kv): Node<Message> {
   node.on("send", async (req) => {
     const { key, msg } = req.body;
@@ -393,20 +721,29 @@ function getOrAdd<K, V>(map: Map<K, V>, key: K, make: () => V): V {
 //
 // 5c's fly.io command line in the simulator (`deno task test:kafka` runs 5a-5c as real
 // processes, all valid): every send and poll is answered (the few `info` ops are the workload's
-// own `crash` ops), at well under one server message per operation; the three designs' figures
-// are in [BENCHMARKS.md].
+// own `crash` ops), at about 1.8 server messages per operation; the three designs' figures are
+// in [BENCHMARKS.md].
 //
 // ```console
 // $ deno task maelstrom test --bin challenges/kafka.ts -w kafka --node-count 2 --concurrency 2n \
 //     --time-limit 20 --rate 1000 --seed 1
 //   ✓ stats         <n> ops: <n> ok, 0 fail, <n> info
-//   ✓ net           msgs-per-op <n> all, 0.<n> servers (<n> messages)
+//   ✓ net           msgs-per-op <n> all, <n> servers (<n> messages)
 //   ✓ nodes         no crashes, no malformed output
 // Everything looks good! ヽ(‘ー`)ノ
 // ```
 //
+// The leaders' logs survive crashes for one compare-and-set per batch of sends, which is most of
+// the 1.8 server messages per operation (the breakdown per design is in [BENCHMARKS.md]). With
+// `--nemesis partition,kill,pause` added (`tests/crash_kafka_test.ts`), 5b/5c is valid on 19 of
+// 20 simulated seeds and 5a on 13: on the others the first kill or pause struck every node at the
+// start and lasted until the final phase, so no op could succeed (Maelstrom reports such a run as
+// invalid whatever the nodes do). A node that was killed reloads a key with one read; a node that
+// was paused drops the replies its clients have given up on.
+//
 // The latencies are small because the test runs on one machine with no simulated network delay;
-// under `--latency L` a naive send waits for 3 lin-kv round trips one after the other, a forwarded
-// send for 1, and a send at its leader for none.
+// under `--latency L` a naive send waits for 3 lin-kv round trips one after the other, a send at
+// its leader for 1 (its batch's compare-and-set), and a forwarded send for 2 (the forward, then
+// the leader's write).
 //
 // [BENCHMARKS.md]: ../BENCHMARKS.md
