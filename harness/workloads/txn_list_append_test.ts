@@ -3,7 +3,7 @@ import { txnListAppend } from "./txn_list_append.ts";
 import { createRng } from "../rng.ts";
 import { MalformedReply } from "../types.ts";
 import type { BeyondMaelstrom, ClientRpc, Op, OpTemplate, TestOptions } from "../types.ts";
-import { checkListAppend } from "../checkers/elle_list_append.ts";
+import { checkListAppend } from "../checkers/elle/list_append.ts";
 import { RpcError } from "../../lib/errors.ts";
 import { explain, simulate } from "../../tests/support.ts";
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { checkRwRegister, CONSISTENCY_MODEL_NAMES, prohibitedAnomalies } from "./elle_rw.ts";
-import { createRng } from "../rng.ts";
-import { KeyWindow } from "../workloads/elle_keys.ts";
-import type { BeyondMaelstrom, CheckResult, Op, OpType } from "../types.ts";
+import { checkRwRegister, CONSISTENCY_MODEL_NAMES, prohibitedAnomalies } from "./rw_register.ts";
+import { createRng } from "../../rng.ts";
+import { KeyWindow } from "../../workloads/elle_keys.ts";
+import type { BeyondMaelstrom, CheckResult, Op, OpType } from "../../types.ts";
 
 type Mop = [string, unknown, unknown];
 
