@@ -120,7 +120,9 @@ interface KeyLog {
   entries: Map<number, Map<Canon, number>>;
   /** Occupied offsets, ascending; position = dense index. */
   offsets: number[];
-  /** Dense index → representative message (the smallest, as checkers.md §4 suggests). */
+  /** Dense index → representative message. Jepsen's `version-orders`
+   * (`jepsen/src/jepsen/tests/kafka.clj`) takes any one message of an offset that holds several;
+   * we take the smallest, so the pick is the same on every run. */
   byIndex: Canon[];
   /** Representative message → its highest dense index. */
   byValue: Map<Canon, number>;

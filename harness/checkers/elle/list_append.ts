@@ -6,8 +6,8 @@
  * finding is an empty transaction graph is `"unknown"`, as in Maelstrom.
  *
  * Appends make version orders easy to see: a read of `[1, 2, 3]` says the list went through
- * `[1]` and `[1, 2]` first. So, restated from the spec (`maelstrom-compat.md` §5.9) and Elle's
- * `list_append.clj`:
+ * `[1]` and `[1, 2]` first. So, following Maelstrom's `src/maelstrom/workload/txn_list_append.clj`
+ * (jepsen-io/maelstrom) and Elle's `src/elle/list_append.clj` (jepsen-io/elle):
  *
  * 1. Every read of a key must be a prefix of every longer read of it, otherwise
  *    `incompatible-order`. The longest read is the key's version order.

@@ -4,7 +4,8 @@
  * of them the requested consistency models prohibit, and builds a result map with Elle's keys
  * (`"valid?"`, `"anomaly-types"`, `"anomalies"`, `"not"`, `"also-not"`).
  *
- * The pipeline, restated from the spec (`checkers.md` §3):
+ * The pipeline, as Elle's `src/elle/rw_register.clj` and `src/elle/txn.clj` (jepsen-io/elle) run it
+ * under Maelstrom's `src/maelstrom/workload/txn_rw_register.clj`:
  *
  * 1. Every txn op is read as a list of micro-ops; its *external reads* (first access to a key,
  *    when that is a read) and *external writes* (last write per key) drive everything else.
