@@ -9,7 +9,7 @@ import { RealClock } from "../clock.ts";
 import { Network, type WireMessage } from "../network.ts";
 import { createRng } from "../rng.ts";
 import type { CheckResult } from "../types.ts";
-import { simulate } from "../../tests/support.ts";
+import { simulate } from "../testing.ts";
 import { planDiagram, renderPage } from "../report/lamport.ts";
 import { sampleRun } from "../report/testing.ts";
 import { summarize } from "../results.ts";

@@ -1,7 +1,7 @@
 // Fault shading in the report: kill and pause periods in the perf plots (Jepsen's colours), and
 // each node's dead and paused spans in the Lamport diagram, where a restart begins a new life.
 import assert from "node:assert/strict";
-import { simulate } from "../../tests/support.ts";
+import { simulate } from "../testing.ts";
 import { FAULT_COLORS, faultSpansOf } from "../nemesis.ts";
 import { pageOfTime, planDiagram, renderPage } from "./lamport.ts";
 import { deriveRun } from "./load.ts";

@@ -6,7 +6,7 @@ import type { BeyondMaelstrom, ClientRpc, Op, OpTemplate, TestOptions } from "..
 import { checkRwRegister } from "../checkers/elle/rw_register.ts";
 import { RpcError } from "../../lib/errors.ts";
 import { Node, type NodeOptions } from "../../lib/mod.ts";
-import { simulate } from "../../tests/support.ts";
+import { simulate } from "../testing.ts";
 
 const OPTS: TestOptions = {
   workload: "txn-rw-register",
