@@ -8,9 +8,10 @@
  */
 import type { JournalEntry } from "../network.ts";
 import type { CheckResult, Op } from "../types.ts";
-import { type Anomaly, checkerSummary } from "./anomalies.ts";
+import { type Anomaly, checkerSummary } from "../anomalies.ts";
 import { LAMPORT_CSS, type RenderedPage } from "./lamport.ts";
-import type { OpSpan, RunData } from "./load.ts";
+import type { OpSpan } from "../ops.ts";
+import type { RunData } from "./load.ts";
 import {
   attr,
   esc,

@@ -22,7 +22,7 @@
  * @module
  */
 import type { JournalEntry } from "../network.ts";
-import { findAnomalies } from "./anomalies.ts";
+import { findAnomalies } from "../anomalies.ts";
 import {
   diagramFile,
   diagramPage,
@@ -40,12 +40,13 @@ import {
   planDiagram,
   renderPage,
 } from "./lamport.ts";
-import { loadRun, type OpSpan, type RunData } from "./load.ts";
+import type { OpSpan } from "../ops.ts";
+import { loadRun, type RunData } from "./load.ts";
 import { latencyPlot, latencyQuantilesPlot, ratePlot } from "./plots.ts";
 import { RunFolder } from "./safe_write.ts";
 
-export { findAnomalies } from "./anomalies.ts";
-export type { Anomaly } from "./anomalies.ts";
+export { findAnomalies } from "../anomalies.ts";
+export type { Anomaly } from "../anomalies.ts";
 export { loadRun } from "./load.ts";
 export { UnsafeReportPathError } from "./safe_write.ts";
 

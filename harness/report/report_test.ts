@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { findAnomalies, opsOf } from "./anomalies.ts";
+import { findAnomalies, opsOf } from "../anomalies.ts";
 import {
   LABEL_CHARS,
   messageLabel,
@@ -8,7 +8,8 @@ import {
   planDiagram,
   renderPage,
 } from "./lamport.ts";
-import { compareIds, deriveRun, describeCut, pairOps, partitionsOf } from "./load.ts";
+import { pairOps } from "../ops.ts";
+import { compareIds, deriveRun, describeCut, partitionsOf } from "./load.ts";
 import { latencyPlot, latencyQuantilesPlot, ratePlot } from "./plots.ts";
 import { attr, esc, fmtMs, niceTicks, ticksUpTo } from "./svg.ts";
 import { assertWellFormed, sampleRun } from "./testing.ts";
