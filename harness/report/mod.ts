@@ -29,9 +29,9 @@ import {
   HISTORY_PAGE_OPS,
   historyFile,
   historyPage,
-  indexPage,
   type Links,
 } from "./html.ts";
+import { indexPage } from "./index_page.ts";
 import {
   type DiagramPlan,
   type LamportOptions,
