@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { simulate } from "../testing.ts";
 import { FAULT_COLORS, faultSpansOf } from "../nemesis.ts";
-import { pageOfTime, planDiagram, renderPage } from "./lamport.ts";
+import { pageOfTime, planDiagram } from "./lamport.ts";
+import { renderPage } from "./lamport_render.ts";
 import { deriveRun } from "./load.ts";
 import { latencyPlot, latencyQuantilesPlot, ratePlot } from "./plots.ts";
 import { assertWellFormed } from "./testing.ts";

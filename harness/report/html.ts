@@ -7,7 +7,7 @@
  * @module
  */
 import type { Op } from "../types.ts";
-import { LAMPORT_CSS, type RenderedPage } from "./lamport.ts";
+import { LAMPORT_CSS, type RenderedPage } from "./lamport_render.ts";
 import type { RunData } from "./load.ts";
 import {
   attr,

@@ -38,8 +38,8 @@ import {
   pageOfMessage,
   pageOfTime,
   planDiagram,
-  renderPage,
 } from "./lamport.ts";
+import { renderPage } from "./lamport_render.ts";
 import type { OpSpan } from "../ops.ts";
 import { loadRun, type RunData } from "./load.ts";
 import { latencyPlot, latencyQuantilesPlot, ratePlot } from "./plots.ts";
