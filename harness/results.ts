@@ -8,8 +8,8 @@
 import { collectBeyondMaelstrom, type NamedFinding } from "./checkers/core.ts";
 import type { JournalEntry } from "./network.ts";
 import { faultSummaryLines } from "./nemesis.ts";
-import { findAnomalies } from "./report/anomalies.ts";
-import { type OpSpan, pairOps } from "./report/load.ts";
+import { findAnomalies } from "./anomalies.ts";
+import { type OpSpan, pairOps } from "./ops.ts";
 import type { TestOutcome } from "./runner.ts";
 import type { CheckResult, Op, TestOptions, Validity } from "./types.ts";
 

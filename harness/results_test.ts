@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { analyse, type TestOutcome } from "./runner.ts";
 import type { Network } from "./network.ts";
 import type { NodeProblem } from "./nodes/process.ts";
-import { findAnomalies } from "./report/anomalies.ts";
+import { findAnomalies } from "./anomalies.ts";
 import { summarize } from "./results.ts";
 import type { Op, TestOptions } from "./types.ts";
 import { broadcast } from "./workloads/broadcast.ts";

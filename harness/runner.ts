@@ -26,7 +26,7 @@ import {
 } from "./nemesis.ts";
 import { Network } from "./network.ts";
 import type { NodeBackend, NodeProblem } from "./nodes/process.ts";
-import { createRng } from "./rng.ts";
+import { createRng, type SeededRng } from "./rng.ts";
 import { createService, SERVICE_IDS } from "./services/kv.ts";
 import {
   type CheckResult,
@@ -92,6 +92,7 @@ export interface Progress {
 /** An op before the runner stamps its index and time. */
 type OpFields = Pick<Op, "type" | "process" | "f" | "value"> & Record<string, unknown>;
 
+/** One worker thread of the main and final phases, as Jepsen's interpreter has them. */
 interface Thread {
   index: number;
   process: number;
@@ -103,7 +104,36 @@ interface Thread {
   connProcess?: number;
 }
 
-/** Runs one test and analyses it.
+/** What the phases of one test share: the network, the history being recorded, the threads and
+ * clients, the random streams and the progress line. */
+interface TestState {
+  ctx: RunContext;
+  network: Network;
+  ids: ClientIds;
+  history: Op[];
+  counts: { ok: number; fail: number; info: number };
+  threads: Thread[];
+  /** The per-node clients Jepsen opens for setup, open until teardown. */
+  setupConns: Map<string, ClientConn>;
+  /** The per-RPC timeout of worker clients. */
+  timeoutMs: number;
+  genRng: SeededRng;
+  paceRng: SeededRng;
+  nemRng: SeededRng;
+  /** Set by {@linkcode setUp}, once the nodes are initialised. */
+  generator?: ReturnType<Workload["generator"]>;
+  /** The running nemesis of the main phase, if `--nemesis` asks for one. */
+  nemesis?: RunningNemesis;
+  /** Wakers of the main loop, waiting for a thread to become free. */
+  freed: (() => void)[];
+  phase: Progress["phase"];
+  progressTimer?: unknown;
+  /** Stamps an op with its index and time and appends it to the history. */
+  record(op: OpFields): Op;
+}
+
+/** Runs one test and analyses it: setup, the main phase, the final phase (for workloads with
+ * final ops), teardown, then the checkers.
  *
  * @example
  * ```ts ignore
@@ -112,14 +142,30 @@ interface Thread {
  * ```
  */
 export async function runTest(ctx: RunContext): Promise<TestOutcome> {
-  const { opts, workload, backend, clock } = ctx;
+  const state = createState(ctx);
+  try {
+    await setUp(state);
+    await runMainPhase(state);
+    if (ctx.workload.final) await runFinalPhase(state);
+  } finally {
+    await tearDown(state);
+  }
+  state.phase = "analysis";
+  reportProgress(state);
+  const { opts, workload, backend } = ctx;
+  const results = analyse(state.history, state.network, workload, opts, backend.problems);
+  return { history: state.history, network: state.network, results, problems: backend.problems };
+}
+
+/** The network with Maelstrom's services on it, the threads and the random streams. */
+function createState(ctx: RunContext): TestState {
+  const { opts, workload, clock } = ctx;
   const rng = createRng(opts.seed);
   // Each consumer of randomness gets its own stream, so they do not disturb one another.
   const netRng = rng.fork(), genRng = rng.fork(), paceRng = rng.fork(), nemRng = rng.fork();
   const svcRng = rng.fork();
   const network = new Network(clock, netRng, opts);
   ctx.onNetwork?.(network);
-  const ids = new ClientIds();
   const history: Op[] = [];
   const counts = { ok: 0, fail: 0, info: 0 };
   const record = (op: OpFields): Op => {
@@ -151,182 +197,216 @@ export async function runTest(ctx: RunContext): Promise<TestOutcome> {
     node: opts.nodes[i % opts.nodes.length],
     busy: false,
   }));
-  const timeoutMs = workload.rpcTimeoutMs?.(opts) ?? CLIENT_TIMEOUT_MS;
-  let phase: Progress["phase"] = "main";
-  let progressTimer: unknown;
-  const report = () => {
-    ctx.progress?.({
-      phase,
-      elapsedS: network.elapsedMs() / 1000,
-      ops: counts.ok + counts.fail + counts.info,
-      ...counts,
-      messages: network.journal.length,
-      partition: network.grudge,
-    });
+  return {
+    ctx,
+    network,
+    ids: new ClientIds(),
+    history,
+    counts,
+    threads,
+    setupConns: new Map(),
+    timeoutMs: workload.rpcTimeoutMs?.(opts) ?? CLIENT_TIMEOUT_MS,
+    genRng,
+    paceRng,
+    nemRng,
+    freed: [],
+    phase: "main",
+    record,
   };
-  const tickProgress = () => {
-    report();
-    progressTimer = clock.setTimeout(tickProgress, 1000);
-  };
+}
 
+/** Sends a progress snapshot, if anyone listens. */
+function reportProgress(state: TestState): void {
+  const { network, counts } = state;
+  state.ctx.progress?.({
+    phase: state.phase,
+    elapsedS: network.elapsedMs() / 1000,
+    ops: counts.ok + counts.fail + counts.info,
+    ...counts,
+    messages: network.journal.length,
+    partition: network.grudge,
+  });
+}
+
+/** Reports progress now and then once a second until teardown. */
+function tickProgress(state: TestState): void {
+  reportProgress(state);
+  state.progressTimer = state.ctx.clock.setTimeout(() => tickProgress(state), 1000);
+}
+
+/** Starts and initialises the nodes, opens the setup clients, runs the workload's setup and
+ * creates the generator. */
+async function setUp(state: TestState): Promise<void> {
+  const { opts, workload, backend, clock } = state.ctx;
+  const { network, ids, setupConns } = state;
   // Jepsen's core opens one setup client per node for every workload, after the init clients, and
   // keeps them open until teardown (jepsen `core.clj`, `with-client+nemesis-setup-teardown`). Only
   // broadcast sends anything on them, but they take ids c(n)..c(2n-1) in every test, so worker
   // clients start at c(2n) as in Maelstrom.
-  const setupConns = new Map<string, ClientConn>();
-  try {
-    await backend.start(opts.nodes, network);
-    await initNodes(opts.nodes, opts.nodes, network, clock, ids, backend);
-    for (const node of opts.nodes) setupConns.set(node, ClientConn.open(network, clock, ids));
-    await workload.setup?.({
-      async rpc(node, body) {
-        const conn = setupConns.get(node);
-        if (!conn) throw new TestAbort(`Setup request "${body.type}" names unknown node "${node}"`);
-        try {
-          return await conn.rpc(node, body, CLIENT_TIMEOUT_MS);
-        } catch (err) {
-          throw new TestAbort(`Setup request "${body.type}" to "${node}" failed: ${describe(err)}`);
-        }
-      },
-    }, opts);
-    if (ctx.progress) tickProgress();
-
-    const generator = workload.generator(opts, genRng);
-    const freed: (() => void)[] = [];
-    const runOp = async (th: Thread, tmpl: OpTemplate): Promise<Op> => {
-      th.busy = true;
-      // Jepsen's `ClientWorker` (generator/interpreter.clj) swaps clients when an op starts, not
-      // when the previous one ended `info`: until this thread's next op, its old client stays on
-      // the network, so a late reply to it is queued and never read instead of naming a closed
-      // client (which would make Maelstrom ignore that node's output from then on).
-      if (th.conn && th.connProcess !== th.process && !workload.reusableClients) {
-        th.conn.close();
-        th.conn = undefined;
-        th.client = undefined;
-      }
-      if (!th.client) {
-        const conn = ClientConn.open(network, clock, ids);
-        th.conn = conn;
-        th.connProcess = th.process;
-        th.client = workload.openClient((body) => conn.rpc(th.node, body, timeoutMs), opts);
-      }
-      const { f, value, ...extra } = tmpl;
-      const invocation = record({
-        ...extra,
-        type: "invoke",
-        process: th.process,
-        f,
-        value,
-        node: th.node,
-        client: th.conn!.id,
-      });
-      let done: Completion;
+  await backend.start(opts.nodes, network);
+  await initNodes(opts.nodes, opts.nodes, network, clock, ids, backend);
+  for (const node of opts.nodes) setupConns.set(node, ClientConn.open(network, clock, ids));
+  await workload.setup?.({
+    async rpc(node, body) {
+      const conn = setupConns.get(node);
+      if (!conn) throw new TestAbort(`Setup request "${body.type}" names unknown node "${node}"`);
       try {
-        done = await th.client.invoke(tmpl);
+        return await conn.rpc(node, body, CLIENT_TIMEOUT_MS);
       } catch (err) {
-        done = mapError(err, f, workload);
+        throw new TestAbort(`Setup request "${body.type}" to "${node}" failed: ${describe(err)}`);
       }
-      const { type, value: doneValue, ...doneExtra } = done;
-      const completion = record({
-        ...extra,
-        ...doneExtra,
-        type,
-        process: th.process,
-        f,
-        value: doneValue === undefined ? value : doneValue,
-        node: th.node,
-        client: th.conn!.id,
-      });
-      // Jepsen gives the thread a new process after an `info`; its client is replaced when the
-      // thread's next op starts (above).
-      if (type === "info") th.process += opts.concurrency;
-      generator.observe?.(invocation, completion);
-      th.busy = false;
-      for (const wake of freed.splice(0)) wake();
-      return completion;
-    };
+    },
+  }, opts);
+  if (state.ctx.progress) tickProgress(state);
+  state.generator = workload.generator(opts, state.genRng);
+}
 
-    // --- Main phase: client ops paced at --rate, the nemesis beside them. ---
-    const mainStart = clock.now();
-    const limitMs = opts.timeLimitS * 1000;
-    const nemesis = opts.nemesis.length > 0
-      ? launchNemesis(ctx, { network, rng: nemRng, record, ids, startMs: mainStart, limitMs })
-      : undefined;
-    const inflight = new Set<Promise<Op>>();
-    if (opts.rate > 0) {
-      // Jepsen's `stagger` (generator.clj): the first op goes out at once, and each next op is
-      // due a uniform [0, 2/rate) s after the moment the previous one actually went out, that is
-      // max(its slot, now). After a stall (every thread busy) pacing resumes from the present,
-      // without a burst of missed slots. `time-limit` stops at the first op due at or after the
-      // limit.
-      let nextAtMs = 0;
-      for (;;) {
-        if (nextAtMs >= limitMs) break;
-        const wait = mainStart + nextAtMs - clock.now();
-        if (wait > 0) await clock.sleep(wait);
-        let free = threads.filter((t) => !t.busy);
-        while (free.length === 0) {
-          await new Promise<void>((r) => freed.push(r));
-          free = threads.filter((t) => !t.busy);
-        }
-        const nowMs = clock.now() - mainStart;
-        if (nowMs >= limitMs) break;
-        const th = paceRng.pick(free);
-        const tmpl = generator.next({
-          timeS: nowMs / 1000,
-          thread: th.index,
-          process: th.process,
-        });
-        nextAtMs = nowMs + paceRng.next() * 2000 / opts.rate;
-        if (!tmpl) continue;
-        const p = runOp(th, tmpl);
-        inflight.add(p);
-        p.finally(() => inflight.delete(p));
-      }
-    } else {
-      await clock.sleep(limitMs);
-    }
-    await Promise.all(inflight);
-    await nemesis?.stop();
-
-    // --- Final phase: heal, start and resume every node, wait for recovery, then the
-    // workload's final ops. Workloads without final ops have none of it, as in Maelstrom's
-    // core.clj: a node killed or paused near the end stays so until teardown. ---
-    if (workload.final) {
-      await nemesis?.final();
-      phase = "recovery";
-      ctx.log?.("Waiting for recovery...");
-      await clock.sleep(RECOVERY_MS);
-      phase = "final";
-      const finalStart = clock.now();
-      const finalRng = genRng.fork();
-      await Promise.all(threads.map((th) =>
-        workload.final!({
-          thread: th.index,
-          invoke: (op) => runOp(th, op),
-          sleep: (ms) => clock.sleep(ms),
-          elapsedMs: () => clock.now() - finalStart,
-          rng: finalRng,
-          history,
-        }, opts)
-      ));
-    }
-  } finally {
-    clock.clearTimeout(progressTimer);
-    // Teardown as in Jepsen: worker clients close when the interpreter ends, then the setup
-    // clients, then the nemesis heals and the nodes are stopped. A node that replies to a closed
-    // client from here on no longer matters.
-    network.tearDown();
-    for (const th of threads) th.conn?.close();
-    for (const conn of setupConns.values()) conn.close();
-    network.heal();
-    await backend.stop();
+/** Runs one op on a thread: invocation, the workload client's call, completion, both recorded. */
+async function runOp(state: TestState, th: Thread, tmpl: OpTemplate): Promise<Op> {
+  const { opts, workload, clock } = state.ctx;
+  const { network, ids, record } = state;
+  th.busy = true;
+  // Jepsen's `ClientWorker` (generator/interpreter.clj) swaps clients when an op starts, not
+  // when the previous one ended `info`: until this thread's next op, its old client stays on
+  // the network, so a late reply to it is queued and never read instead of naming a closed
+  // client (which would make Maelstrom ignore that node's output from then on).
+  if (th.conn && th.connProcess !== th.process && !workload.reusableClients) {
+    th.conn.close();
+    th.conn = undefined;
+    th.client = undefined;
   }
+  if (!th.client) {
+    const conn = ClientConn.open(network, clock, ids);
+    th.conn = conn;
+    th.connProcess = th.process;
+    th.client = workload.openClient((body) => conn.rpc(th.node, body, state.timeoutMs), opts);
+  }
+  const { f, value, ...extra } = tmpl;
+  const invocation = record({
+    ...extra,
+    type: "invoke",
+    process: th.process,
+    f,
+    value,
+    node: th.node,
+    client: th.conn!.id,
+  });
+  let done: Completion;
+  try {
+    done = await th.client.invoke(tmpl);
+  } catch (err) {
+    done = mapError(err, f, workload);
+  }
+  const { type, value: doneValue, ...doneExtra } = done;
+  const completion = record({
+    ...extra,
+    ...doneExtra,
+    type,
+    process: th.process,
+    f,
+    value: doneValue === undefined ? value : doneValue,
+    node: th.node,
+    client: th.conn!.id,
+  });
+  // Jepsen gives the thread a new process after an `info`; its client is replaced when the
+  // thread's next op starts (above).
+  if (type === "info") th.process += opts.concurrency;
+  state.generator!.observe?.(invocation, completion);
+  th.busy = false;
+  for (const wake of state.freed.splice(0)) wake();
+  return completion;
+}
 
-  phase = "analysis";
-  report();
-  const results = analyse(history, network, workload, opts, backend.problems);
-  return { history, network, results, problems: backend.problems };
+/** The main phase: client ops paced at --rate, the nemesis beside them; returns once every op
+ * in flight has completed and the nemesis has stopped. */
+async function runMainPhase(state: TestState): Promise<void> {
+  const { opts, clock } = state.ctx;
+  const { threads, paceRng } = state;
+  const generator = state.generator!;
+  const mainStart = clock.now();
+  const limitMs = opts.timeLimitS * 1000;
+  state.nemesis = opts.nemesis.length > 0
+    ? launchNemesis(state.ctx, {
+      network: state.network,
+      rng: state.nemRng,
+      record: state.record,
+      ids: state.ids,
+      startMs: mainStart,
+      limitMs,
+    })
+    : undefined;
+  const inflight = new Set<Promise<Op>>();
+  if (opts.rate > 0) {
+    // Jepsen's `stagger` (generator.clj): the first op goes out at once, and each next op is
+    // due a uniform [0, 2/rate) s after the moment the previous one actually went out, that is
+    // max(its slot, now). After a stall (every thread busy) pacing resumes from the present,
+    // without a burst of missed slots. `time-limit` stops at the first op due at or after the
+    // limit.
+    let nextAtMs = 0;
+    for (;;) {
+      if (nextAtMs >= limitMs) break;
+      const wait = mainStart + nextAtMs - clock.now();
+      if (wait > 0) await clock.sleep(wait);
+      let free = threads.filter((t) => !t.busy);
+      while (free.length === 0) {
+        await new Promise<void>((r) => state.freed.push(r));
+        free = threads.filter((t) => !t.busy);
+      }
+      const nowMs = clock.now() - mainStart;
+      if (nowMs >= limitMs) break;
+      const th = paceRng.pick(free);
+      const tmpl = generator.next({
+        timeS: nowMs / 1000,
+        thread: th.index,
+        process: th.process,
+      });
+      nextAtMs = nowMs + paceRng.next() * 2000 / opts.rate;
+      if (!tmpl) continue;
+      const p = runOp(state, th, tmpl);
+      inflight.add(p);
+      p.finally(() => inflight.delete(p));
+    }
+  } else {
+    await clock.sleep(limitMs);
+  }
+  await Promise.all(inflight);
+  await state.nemesis?.stop();
+}
+
+/** The final phase: heal, start and resume every node, wait for recovery, then the workload's
+ * final ops. Only workloads with final ops have it, as in Maelstrom's core.clj: otherwise a node
+ * killed or paused near the end stays so until teardown. */
+async function runFinalPhase(state: TestState): Promise<void> {
+  const { opts, workload, clock } = state.ctx;
+  await state.nemesis?.final();
+  state.phase = "recovery";
+  state.ctx.log?.("Waiting for recovery...");
+  await clock.sleep(RECOVERY_MS);
+  state.phase = "final";
+  const finalStart = clock.now();
+  const finalRng = state.genRng.fork();
+  await Promise.all(state.threads.map((th) =>
+    workload.final!({
+      thread: th.index,
+      invoke: (op) => runOp(state, th, op),
+      sleep: (ms) => clock.sleep(ms),
+      elapsedMs: () => clock.now() - finalStart,
+      rng: finalRng,
+      history: state.history,
+    }, opts)
+  ));
+}
+
+/** Teardown as in Jepsen: worker clients close when the interpreter ends, then the setup
+ * clients, then the nemesis heals and the nodes are stopped. A node that replies to a closed
+ * client from here on no longer matters. */
+async function tearDown(state: TestState): Promise<void> {
+  state.ctx.clock.clearTimeout(state.progressTimer);
+  state.network.tearDown();
+  for (const th of state.threads) th.conn?.close();
+  for (const conn of state.setupConns.values()) conn.close();
+  state.network.heal();
+  await state.ctx.backend.stop();
 }
 
 /** Runs every checker and combines their verdicts (false beats unknown beats true). A checker

@@ -1,7 +1,7 @@
 // Whole tests through both runners: our challenges pass, and broken nodes are caught with the
 // anomaly named. Process runs go through the CLI exactly as a user would run them.
 import assert from "node:assert/strict";
-import { cli, explain, simulate } from "../tests/support.ts";
+import { cli, explain, simulate } from "./testing.ts";
 import type { CheckResult } from "./types.ts";
 
 const workload = (r: CheckResult) => r.workload as CheckResult;

@@ -9,7 +9,7 @@ import type { Network } from "./network.ts";
 import type { NodeBackend } from "./nodes/process.ts";
 import { type NodeFactory, nodeRng, SimBackend } from "./nodes/sim.ts";
 import { runTest } from "./runner.ts";
-import { simulate } from "../tests/support.ts";
+import { simulate } from "./testing.ts";
 import type { Op } from "./types.ts";
 import { loadWorkload } from "./workloads/mod.ts";
 

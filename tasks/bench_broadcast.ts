@@ -16,7 +16,7 @@
 import { parseArgs } from "node:util";
 import { recordSection, type Table } from "./benchmarks.ts";
 import { formatTable, type Headline, headline } from "./figures.ts";
-import { type Part, PARTS } from "./parts.ts";
+import { PARTS } from "./parts.ts";
 import { ROOT, runPart, stored } from "./run_parts.ts";
 
 /** Our targets per part. */
@@ -24,20 +24,6 @@ export const TARGETS: Record<string, Target> = {
   "3d": { msgsPerOp: 5, medianMs: 300, maxMs: 550 },
   "3e": { msgsPerOp: 1.5, medianMs: 900, maxMs: 1800 },
 };
-
-/** The node arguments a part runs with: the task table's, else the challenge's documented ones
- * (3e's longer batch interval).
- *
- * @example
- * ```ts
- * import { nodeArgsOf } from "./bench_broadcast.ts";
- * import { PARTS } from "./parts.ts";
- * nodeArgsOf(PARTS.find((p) => p.id === "3e")!); // ["--batch-ms=1000"]
- * ```
- */
-export function nodeArgsOf(part: Part): string[] {
-  return part.nodeArgs ?? (part.id === "3e" ? ["--batch-ms=1000"] : []);
-}
 
 /** Upper bounds on servers msgs/op and stable latency. */
 export interface Target {
@@ -70,7 +56,7 @@ export async function benchPart(id: string): Promise<BenchRow> {
     quiet: true,
     echo: true,
     store: `${ROOT}/store/bench-broadcast`,
-    nodeArgs: nodeArgsOf(part),
+    nodeArgs: part.nodeArgs ?? [],
   });
   const { results } = stored(run);
   const latency = (results.workload["stable-latencies"] ?? {}) as Record<string, number>;
@@ -133,7 +119,7 @@ if (import.meta.main) {
   console.log("");
   for (const id of parts) {
     const t = TARGETS[id];
-    const nodeArgs = nodeArgsOf(PARTS.find((p) => p.id === id)!);
+    const nodeArgs = PARTS.find((p) => p.id === id)!.nodeArgs ?? [];
     console.log(
       `${id} target: servers msgs/op <= ${t.msgsPerOp}, median <= ${t.medianMs} ms, ` +
         `max <= ${t.maxMs} ms; node args: ${nodeArgs.join(" ") || "(none)"}`,
@@ -143,7 +129,7 @@ if (import.meta.main) {
   // section of its own, so it does not replace the full run's).
   const targets = parts.map((id) => {
     const t = TARGETS[id];
-    const nodeArgs = nodeArgsOf(PARTS.find((p) => p.id === id)!).join(" ") || "(none)";
+    const nodeArgs = (PARTS.find((p) => p.id === id)!.nodeArgs ?? []).join(" ") || "(none)";
     return [id, `${t.msgsPerOp}`, `${t.medianMs} ms`, `${t.maxMs} ms`, nodeArgs];
   });
   const full = parts.join(" ") === Object.keys(TARGETS).join(" ");

@@ -141,3 +141,47 @@ export function formatTable(
     cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
+
+/** Median and 99th percentile of one op type's latencies, in milliseconds.
+ *
+ * @example
+ * ```ts
+ * import type { LatencySummary } from "./figures.ts";
+ * const s: LatencySummary = { count: 1, medianMs: 2, p99Ms: 2 };
+ * ```
+ */
+export interface LatencySummary {
+  count: number;
+  medianMs: number;
+  p99Ms: number;
+}
+
+/** Latency summaries per `f` of ok ops, pairing each completion with its process's invocation,
+ * and the ok fraction of the given ops.
+ *
+ * @example
+ * ```ts
+ * import { historyFigures } from "./figures.ts";
+ * const ms = 1e6;
+ * const f = historyFigures([
+ *   { type: "invoke", process: 0, f: "send", time: 0 },
+ *   { type: "ok", process: 0, f: "send", time: 2 * ms },
+ * ], ["send"]);
+ * f.latency.get("send")!.medianMs; // 2
+ * f.okFraction; // 1
+ * ```
+ */
+export function historyFigures(
+  history: readonly HistoryOp[],
+  fs: readonly string[],
+): { latency: Map<string, LatencySummary>; okFraction: number } {
+  const latency = new Map(fs.map((f): [string, LatencySummary] => {
+    const xs = opLatenciesMs(history, { f, type: "ok" });
+    return [f, { count: xs.length, medianMs: quantile(xs, 0.5), p99Ms: quantile(xs, 0.99) }];
+  }));
+  const done = history.filter((op) =>
+    typeof op.process === "number" && op.type !== "invoke" && fs.includes(op.f)
+  );
+  const ok = done.filter((op) => op.type === "ok").length;
+  return { latency, okFraction: done.length === 0 ? NaN : ok / done.length };
+}

@@ -8,7 +8,6 @@ import assert from "node:assert/strict";
 import { createNode, DEFAULT_BATCH_MS, parseConfig } from "../challenges/broadcast.ts";
 import type { NodeFactory } from "../harness/nodes/sim.ts";
 import type { CheckResult } from "../harness/types.ts";
-import { nodeArgsOf } from "../tasks/bench_broadcast.ts";
 import { type Part, PARTS } from "../tasks/parts.ts";
 import { INVENTED } from "./fixtures/broadcast_invents.ts";
 import { cli, explain, simulate } from "./support.ts";
@@ -25,7 +24,7 @@ const flags = (id: string) => [...part(id).args];
 /** The challenge's factory with a part's node arguments (what `-- ...` passes on the command
  * line), as the simulator calls it. */
 function solution(id: string): NodeFactory {
-  return (options) => createNode(options, nodeArgsOf(part(id)));
+  return (options) => createNode(options, part(id).nodeArgs ?? []);
 }
 
 const workload = (r: CheckResult) => r.workload as Record<string, unknown>;

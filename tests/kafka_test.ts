@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { createNode, type Design } from "../challenges/kafka.ts";
 import type { NodeFactory } from "../harness/nodes/sim.ts";
 import type { CheckResult } from "../harness/types.ts";
-import { historyFigures } from "../tasks/bench_kafka.ts";
+import { historyFigures } from "../tasks/figures.ts";
 import { PARTS } from "../tasks/parts.ts";
 import { cli, explain, simulate } from "./support.ts";
 

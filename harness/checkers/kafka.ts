@@ -19,6 +19,18 @@
  * @module
  */
 import type { CheckResult, Op } from "../types.ts";
+import { jsonKey } from "../workloads/schema.ts";
+import { type Canon, compareCanon, fromCanon } from "./elle/values.ts";
+import {
+  analyze,
+  getSet,
+  type KafkaAnalysis,
+  type KeyData,
+  mustHaveCommitted,
+  type ParsedOp,
+  q,
+} from "./kafka_history.ts";
+import { digraphFromFlatEdges, tarjan } from "./elle/scc.ts";
 
 /** One error record: plain JSON-able data naming its witnessing ops by history index, with an
  * `explanation` sentence.
@@ -52,69 +64,12 @@ export const ALLOWED_ERROR_TYPES: ReadonlySet<string> = new Set([
 // ---------------------------------------------------------------------------------------------
 // Values and keys
 
-/** A message as a Map key: primitives stand for themselves, anything else is its JSON text behind
- * a NUL prefix, so structurally equal messages compare equal as Clojure values do. */
-type Vk = number | string | boolean | null;
-
-const OBJECT_PREFIX = "\u0000";
-
-function vk(v: unknown): Vk {
-  if (v === null || typeof v === "number" || typeof v === "boolean") return v;
-  if (typeof v === "string") return v;
-  return OBJECT_PREFIX + stableJson(v);
-}
-
-function fromVk(v: Vk): unknown {
-  return typeof v === "string" && v.startsWith(OBJECT_PREFIX) ? JSON.parse(v.slice(1)) : v;
-}
-
-function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(",")}]`;
-  if (v !== null && typeof v === "object") {
-    const entries = Object.entries(v as Record<string, unknown>).sort(([a], [b]) => cmpStr(a, b));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${stableJson(x)}`).join(",")}}`;
-  }
-  return JSON.stringify(v) ?? "null";
-}
-
-function cmpStr(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function typeRank(v: Vk): number {
-  if (typeof v === "number") return 0;
-  if (typeof v === "boolean") return 1;
-  if (v === null) return 2;
-  return v.startsWith(OBJECT_PREFIX) ? 4 : 3;
-}
-
-/** A total order on messages: numbers numerically, then booleans, null, strings, and JSON values.
- * Clojure would throw on mixed types; we only need something deterministic. */
-function cmpVk(a: Vk, b: Vk): number {
-  const ra = typeRank(a), rb = typeRank(b);
-  if (ra !== rb) return ra - rb;
-  if (typeof a === "number" && typeof b === "number") return a - b;
-  if (typeof a === "boolean" && typeof b === "boolean") return Number(a) - Number(b);
-  if (typeof a === "string" && typeof b === "string") return cmpStr(a, b);
-  return 0;
-}
-
-/** Keys are strings on the wire; anything else (a hand-written history) is keyed by its JSON. */
-function keyOf(k: unknown): string {
-  return typeof k === "string" ? k : stableJson(k);
-}
-
-/** Quotes a user value for an explanation sentence. */
-function q(v: unknown): string {
-  return typeof v === "string" ? JSON.stringify(v) : `"${stableJson(v)}"`;
-}
-
-function qv(v: Vk): string {
-  return q(fromVk(v));
+function qv(v: Canon): string {
+  return q(fromCanon(v));
 }
 
 /** Quotes at most `max` values, then says how many more there were. */
-function qList(vs: readonly Vk[], max = 5): string {
+function qList(vs: readonly Canon[], max = 5): string {
   const shown = vs.slice(0, max).map(qv).join(", ");
   return vs.length > max ? `${shown} and ${vs.length - max} more` : shown;
 }
@@ -123,327 +78,7 @@ function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Parsed history
-
-type OpType = "invoke" | "ok" | "fail" | "info";
-
-/** The messages one op read from or sent to one key, in order. A `null` offset is unknown. */
-interface KeyData {
-  offsets: (number | null)[];
-  values: Vk[];
-}
-
-interface ParsedOp {
-  /** Position among the client ops kept by the checker. */
-  pos: number;
-  /** History index, used to name the op in error records. */
-  index: number;
-  type: OpType;
-  process: number;
-  f: string;
-  time: number;
-  /** Keys assigned, for `assign` ops. */
-  assigned?: string[];
-  /** Poll data per key (keys with an empty or null list included). */
-  reads?: Map<string, KeyData>;
-  /** Sent messages per key. */
-  writes?: Map<string, KeyData>;
-  /** For completions: the position of the matching invocation, or -1. */
-  invokePos: number;
-  /** For invocations: the position of the matching completion, or -1. */
-  completionPos: number;
-  /** The op's `error`, or null. */
-  error: unknown;
-}
-
-/** The log of one key, built from the offsets that occur (never indexed by raw offset). */
-interface KeyLog {
-  /** offset → message → history index of the first op that placed it there. */
-  entries: Map<number, Map<Vk, number>>;
-  /** Occupied offsets, ascending; position = dense index. */
-  offsets: number[];
-  /** Dense index → representative message (the smallest, as checkers.md §4 suggests). */
-  byIndex: Vk[];
-  /** Representative message → its highest dense index. */
-  byValue: Map<Vk, number>;
-  /** Every message → the dense index where it first / last appears. */
-  firstIndex: Map<Vk, number>;
-  lastIndex: Map<Vk, number>;
-}
-
-/** Everything the anomaly functions share. Built once per check. */
-interface KafkaAnalysis {
-  ops: ParsedOp[];
-  logs: Map<string, KeyLog>;
-  /** key → message → position of the last non-invoke op that sent it. */
-  writerOf: Map<string, Map<Vk, number>>;
-  /** key → message → positions of every non-invoke op that polled it, in order. */
-  readersOf: Map<string, Map<Vk, number[]>>;
-  okReads: Map<string, Set<Vk>>;
-  failWrites: Map<string, Set<Vk>>;
-  malformed: KafkaError[];
-}
-
-const OP_TYPES: ReadonlySet<string> = new Set(["invoke", "ok", "fail", "info"]);
-
-function getSet<K, V>(m: Map<K, Set<V>>, k: K): Set<V> {
-  let s = m.get(k);
-  if (!s) m.set(k, s = new Set());
-  return s;
-}
-
-function getMap<K, K2, V>(m: Map<K, Map<K2, V>>, k: K): Map<K2, V> {
-  let s = m.get(k);
-  if (!s) m.set(k, s = new Map());
-  return s;
-}
-
-function keyData(m: Map<string, KeyData>, k: string): KeyData {
-  let d = m.get(k);
-  if (!d) m.set(k, d = { offsets: [], values: [] });
-  return d;
-}
-
-function isOffset(o: unknown): o is number | null {
-  return o === null || (typeof o === "number" && Number.isInteger(o));
-}
-
-function describe(v: unknown): string {
-  const text = stableJson(v);
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
-}
-
-/** Parses a poll op's value. Problems are pushed to `problems`; the good parts are kept. */
-function parsePoll(value: unknown, problems: string[]): Map<string, KeyData> {
-  const reads = new Map<string, KeyData>();
-  if (!Array.isArray(value)) {
-    problems.push(`its value ${describe(value)} is not a list of micro-ops`);
-    return reads;
-  }
-  for (const mop of value) {
-    if (!Array.isArray(mop) || mop[0] !== "poll") {
-      problems.push(`micro-op ${describe(mop)} is not a ["poll", ...] micro-op`);
-      continue;
-    }
-    const msgs = mop[1];
-    // An invocation (and the fail/info completion that keeps its value) is just ["poll"].
-    if (msgs === undefined || msgs === null) continue;
-    if (typeof msgs !== "object" || Array.isArray(msgs)) {
-      problems.push(`poll result ${describe(msgs)} is not a map of keys to [offset, msg] lists`);
-      continue;
-    }
-    for (const [k, pairs] of Object.entries(msgs as Record<string, unknown>)) {
-      const d = keyData(reads, k);
-      if (pairs === null) continue; // Maelstrom's schema lets a list be null: nothing polled.
-      if (!Array.isArray(pairs)) {
-        problems.push(`messages ${describe(pairs)} of key ${q(k)} are not a list`);
-        continue;
-      }
-      for (const pair of pairs) {
-        if (!Array.isArray(pair) || pair.length !== 2 || !isOffset(pair[0])) {
-          problems.push(`entry ${describe(pair)} of key ${q(k)} is not an [offset, msg] pair`);
-          continue;
-        }
-        d.offsets.push(pair[0]);
-        d.values.push(vk(pair[1]));
-      }
-    }
-  }
-  return reads;
-}
-
-/** Parses a send op's value: `[["send", k, msg]]` or, once acked, `[["send", k, [offset, msg]]]`. */
-function parseSend(value: unknown, problems: string[]): Map<string, KeyData> {
-  const writes = new Map<string, KeyData>();
-  if (!Array.isArray(value)) {
-    problems.push(`its value ${describe(value)} is not a list of micro-ops`);
-    return writes;
-  }
-  for (const mop of value) {
-    if (!Array.isArray(mop) || mop[0] !== "send" || mop.length !== 3) {
-      problems.push(`micro-op ${describe(mop)} is not a ["send", key, msg] micro-op`);
-      continue;
-    }
-    const k = keyOf(mop[1]);
-    const v = mop[2];
-    if (Array.isArray(v)) {
-      // As in Jepsen, a list in the message position is an [offset, msg] pair.
-      if (v.length !== 2 || !isOffset(v[0])) {
-        problems.push(`sent entry ${describe(v)} of key ${q(k)} is not an [offset, msg] pair`);
-        continue;
-      }
-      const d = keyData(writes, k);
-      d.offsets.push(v[0]);
-      d.values.push(vk(v[1]));
-    } else {
-      const d = keyData(writes, k);
-      d.offsets.push(null);
-      d.values.push(vk(v));
-    }
-  }
-  return writes;
-}
-
-function parseHistory(history: readonly Op[]): { ops: ParsedOp[]; malformed: KafkaError[] } {
-  const ops: ParsedOp[] = [];
-  const malformed: KafkaError[] = [];
-  const pending = new Map<number, number>();
-  for (let i = 0; i < history.length; i++) {
-    const op = history[i] as Partial<Op> | null | undefined;
-    if (op === null || typeof op !== "object") continue;
-    // Nemesis ops and anything else without an integer process are not client ops.
-    if (typeof op.process !== "number" || !Number.isInteger(op.process)) continue;
-    if (typeof op.type !== "string" || !OP_TYPES.has(op.type)) continue;
-    const f = typeof op.f === "string" ? op.f : String(op.f);
-    const index = typeof op.index === "number" && Number.isInteger(op.index) ? op.index : i;
-    const p: ParsedOp = {
-      pos: ops.length,
-      index,
-      type: op.type as OpType,
-      process: op.process,
-      f,
-      time: typeof op.time === "number" && Number.isFinite(op.time) ? op.time : 0,
-      invokePos: -1,
-      completionPos: -1,
-      error: op.error ?? null,
-    };
-    if (p.type === "invoke") {
-      pending.set(p.process, p.pos);
-    } else {
-      const inv = pending.get(p.process);
-      if (inv !== undefined) {
-        p.invokePos = inv;
-        ops[inv].completionPos = p.pos;
-        pending.delete(p.process);
-      }
-      const problems: string[] = [];
-      if (f === "poll") p.reads = parsePoll(op.value, problems);
-      else if (f === "send") p.writes = parseSend(op.value, problems);
-      else if (f === "assign" && p.type !== "fail") {
-        if (Array.isArray(op.value)) p.assigned = op.value.map(keyOf);
-        else {
-          problems.push(`its value ${describe(op.value)} is not a list of keys`);
-          p.assigned = [];
-        }
-      }
-      if (problems.length > 0) malformed.push(malformedRecord(p, problems));
-    }
-    ops.push(p);
-  }
-  return { ops, malformed };
-}
-
-function malformedRecord(p: ParsedOp, problems: string[]): KafkaError {
-  const first = problems.slice(0, 3).join("; ");
-  const more = problems.length > 3 ? `, and ${problems.length - 3} more problems` : "";
-  return {
-    op: p.index,
-    f: p.f,
-    problems: problems.slice(0, 8),
-    explanation: `Op ${p.index} (${p.type} ${q(p.f)}) has a malformed value: ${first}${more}; ` +
-      `the checker ignored those parts, so fix the client or the node that produced them.`,
-  };
-}
-
-/** Builds the shared structures: who sent and polled what, and each key's log. */
-function analyze(history: readonly Op[]): KafkaAnalysis {
-  const { ops, malformed } = parseHistory(history);
-  const writerOf = new Map<string, Map<Vk, number>>();
-  const readersOf = new Map<string, Map<Vk, number[]>>();
-  const okReads = new Map<string, Set<Vk>>();
-  const failWrites = new Map<string, Set<Vk>>();
-  for (const p of ops) {
-    if (p.type === "invoke") continue;
-    if (p.writes) {
-      for (const [k, d] of p.writes) {
-        const w = getMap(writerOf, k);
-        for (const v of d.values) w.set(v, p.pos);
-        if (p.type === "fail") { for (const v of d.values) getSet(failWrites, k).add(v); }
-      }
-    }
-    if (p.reads) {
-      for (const [k, d] of p.reads) {
-        const r = getMap(readersOf, k);
-        for (const v of d.values) {
-          const list = r.get(v);
-          if (list) {
-            if (list[list.length - 1] !== p.pos) list.push(p.pos);
-          } else r.set(v, [p.pos]);
-        }
-        if (p.type === "ok") {
-          const s = getSet(okReads, k);
-          for (const v of d.values) s.add(v);
-        }
-      }
-    }
-  }
-
-  const raw = new Map<string, Map<number, Map<Vk, number>>>();
-  const place = (k: string, d: KeyData, index: number) => {
-    const entries = getMap(raw, k);
-    for (let i = 0; i < d.values.length; i++) {
-      const o = d.offsets[i];
-      if (o === null) continue;
-      const at = getMap(entries, o);
-      if (!at.has(d.values[i])) at.set(d.values[i], index);
-    }
-  };
-  const analysis: KafkaAnalysis = {
-    ops,
-    logs: new Map(),
-    writerOf,
-    readersOf,
-    okReads,
-    failWrites,
-    malformed,
-  };
-  for (const p of ops) {
-    if (p.type === "invoke") continue;
-    // Polls of any type say which message sits at which offset; sends only when they must have
-    // happened (ok, or info with a message that an ok poll returned).
-    if (p.reads) { for (const [k, d] of p.reads) place(k, d, p.index); }
-    if (p.writes && mustHaveCommitted(analysis, p)) {
-      for (const [k, d] of p.writes) place(k, d, p.index);
-    }
-  }
-  for (const [k, entries] of raw) analysis.logs.set(k, buildLog(entries));
-  return analysis;
-}
-
-function buildLog(entries: Map<number, Map<Vk, number>>): KeyLog {
-  const offsets = [...entries.keys()].sort((a, b) => a - b);
-  const byIndex: Vk[] = [];
-  const byValue = new Map<Vk, number>();
-  const firstIndex = new Map<Vk, number>();
-  const lastIndex = new Map<Vk, number>();
-  for (let i = 0; i < offsets.length; i++) {
-    const values = entries.get(offsets[i])!;
-    let rep: Vk | undefined;
-    for (const v of values.keys()) {
-      if (rep === undefined || cmpVk(v, rep) < 0) rep = v;
-      if (!firstIndex.has(v)) firstIndex.set(v, i);
-      lastIndex.set(v, i);
-    }
-    byIndex.push(rep as Vk);
-    // Only representatives get an index, as in Jepsen; a later offset overrides an earlier one.
-    byValue.set(rep as Vk, i);
-  }
-  return { entries, offsets, byIndex, byValue, firstIndex, lastIndex };
-}
-
-/** Whether a send op certainly took effect: it is ok, or info with a message an ok poll saw. */
-function mustHaveCommitted(a: KafkaAnalysis, p: ParsedOp): boolean {
-  if (p.type === "ok") return true;
-  if (p.type !== "info" || !p.writes) return false;
-  for (const [k, d] of p.writes) {
-    const seen = a.okReads.get(k);
-    if (seen && d.values.some((v) => seen.has(v))) return true;
-  }
-  return false;
-}
-
-function indexOfValue(a: KafkaAnalysis, k: string, v: Vk | undefined): number | undefined {
+function indexOfValue(a: KafkaAnalysis, k: string, v: Canon | undefined): number | undefined {
   return v === undefined ? undefined : a.logs.get(k)?.byValue.get(v);
 }
 
@@ -459,7 +94,7 @@ function skippedBetween(a: KafkaAnalysis, k: string, i1: number, i2: number) {
 
 function skippedFields(a: KafkaAnalysis, k: string, i1: number, i2: number) {
   const { skipped, truncated } = skippedBetween(a, k, i1, i2);
-  const out: Record<string, unknown> = { skipped: skipped.map(fromVk) };
+  const out: Record<string, unknown> = { skipped: skipped.map(fromCanon) };
   if (truncated) out["skipped-truncated?"] = true;
   return { fields: out, skipped };
 }
@@ -475,13 +110,13 @@ function inconsistentOffsets(a: KafkaAnalysis): KafkaError[] {
     for (let i = 0; i < log.offsets.length; i++) {
       const at = log.entries.get(log.offsets[i])!;
       if (at.size < 2) continue;
-      const values = [...at.keys()].sort(cmpVk);
+      const values = [...at.keys()].sort(compareCanon);
       const ops = [...new Set(at.values())].sort((x, y) => x - y);
       errs.push({
         key: k,
         offset: log.offsets[i],
         index: i,
-        values: values.map(fromVk),
+        values: values.map(fromCanon),
         ops,
         explanation: `Offset ${log.offsets[i]} of key ${q(k)} holds ${values.length} different ` +
           `messages (${qList(values)}), first reported by ops ${ops.join(", ")}; each offset ` +
@@ -497,7 +132,7 @@ function duplicates(a: KafkaAnalysis): KafkaError[] {
   const errs: KafkaError[] = [];
   for (const k of sortedKeys(a.logs)) {
     const log = a.logs.get(k)!;
-    const seen = new Map<Vk, { offsets: number[]; ops: number[] }>();
+    const seen = new Map<Canon, { offsets: number[]; ops: number[] }>();
     for (const o of log.offsets) {
       for (const [v, op] of log.entries.get(o)!) {
         const s = seen.get(v);
@@ -507,11 +142,11 @@ function duplicates(a: KafkaAnalysis): KafkaError[] {
         } else seen.set(v, { offsets: [o], ops: [op] });
       }
     }
-    for (const [v, s] of [...seen].sort(([x], [y]) => cmpVk(x, y))) {
+    for (const [v, s] of [...seen].sort(([x], [y]) => compareCanon(x, y))) {
       if (s.offsets.length < 2) continue;
       errs.push({
         key: k,
-        value: fromVk(v),
+        value: fromCanon(v),
         count: s.offsets.length,
         offsets: s.offsets,
         ops: s.ops,
@@ -538,7 +173,7 @@ function g1a(a: KafkaAnalysis): KafkaError[] {
         const writer = w === undefined ? null : a.ops[w].index;
         errs.push({
           key: k,
-          value: fromVk(v),
+          value: fromCanon(v),
           writer,
           reader: p.index,
           explanation: `Op ${p.index} polled message ${qv(v)} from key ${q(k)}, but its send ` +
@@ -565,13 +200,13 @@ function lostWrites(a: KafkaAnalysis): KafkaError[] {
     }
     if (bound < 0) continue;
     // Messages whose last appearance is at or below the bound must have been read, in log order.
-    const mustRead: Vk[][] = Array.from({ length: bound + 1 }, () => []);
+    const mustRead: Canon[][] = Array.from({ length: bound + 1 }, () => []);
     for (const [v, i] of log.lastIndex) if (i <= bound) mustRead[i].push(v);
-    const atBound = mustRead[bound].slice().sort(cmpVk)[0];
+    const atBound = mustRead[bound].slice().sort(compareCanon)[0];
     const maxReadPos = atBound === undefined ? undefined : a.readersOf.get(k)?.get(atBound)?.[0];
     const maxRead = maxReadPos === undefined ? null : a.ops[maxReadPos].index;
     for (const group of mustRead) {
-      for (const v of group.sort(cmpVk)) {
+      for (const v of group.sort(compareCanon)) {
         if (vs.has(v)) continue;
         const w = a.writerOf.get(k)?.get(v);
         // A message nobody sent is reported as no-writer-of-value instead.
@@ -579,7 +214,7 @@ function lostWrites(a: KafkaAnalysis): KafkaError[] {
         const writer = a.ops[w].index;
         errs.push({
           key: k,
-          value: fromVk(v),
+          value: fromCanon(v),
           index: log.firstIndex.get(v),
           "max-read-index": bound,
           writer,
@@ -596,7 +231,7 @@ function lostWrites(a: KafkaAnalysis): KafkaError[] {
 
 /** The `unseen` record: acknowledged messages no ok poll ever returned, or undefined. */
 function unseen(a: KafkaAnalysis): KafkaError | undefined {
-  const sent = new Map<string, Set<Vk>>();
+  const sent = new Map<string, Set<Canon>>();
   let time = 0;
   let any = false;
   for (const p of a.ops) {
@@ -614,10 +249,10 @@ function unseen(a: KafkaAnalysis): KafkaError | undefined {
   let total = 0;
   for (const k of sortedKeys(sent)) {
     const polled = a.okReads.get(k);
-    const missing = [...sent.get(k)!].filter((v) => !polled?.has(v)).sort(cmpVk);
+    const missing = [...sent.get(k)!].filter((v) => !polled?.has(v)).sort(compareCanon);
     if (missing.length === 0) continue;
     counts[k] = missing.length;
-    messages[k] = missing.slice(0, 32).map(fromVk);
+    messages[k] = missing.slice(0, 32).map(fromCanon);
     total += missing.length;
     if (parts.length < 5) parts.push(`key ${q(k)} (${qList(missing, 3)})`);
   }
@@ -662,7 +297,7 @@ function intCases(a: KafkaAnalysis, which: "reads" | "writes") {
           const { fields, skipped } = skippedFields(a, k, i1!, i2!);
           skip.push({
             key: k,
-            values: [fromVk(v1), fromVk(v2)],
+            values: [fromCanon(v1), fromCanon(v2)],
             delta,
             ...fields,
             op: p.index,
@@ -673,7 +308,7 @@ function intCases(a: KafkaAnalysis, which: "reads" | "writes") {
         } else if (delta < 1) {
           nonmonotonic.push({
             key: k,
-            values: [fromVk(v1), fromVk(v2)],
+            values: [fromCanon(v1), fromCanon(v2)],
             delta,
             op: p.index,
             explanation: `Op ${p.index} ${verb} key ${q(k)} and went from message ${qv(v1)} to ` +
@@ -693,7 +328,7 @@ function pollCases(a: KafkaAnalysis): { skip: KafkaError[]; nonmonotonic: KafkaE
   const skip: KafkaError[] = [];
   const nonmonotonic: KafkaError[] = [];
   // process → key → {op index, last message that op polled for the key (undefined if none)}
-  const state = new Map<number, Map<string, { op: number; last: Vk | undefined }>>();
+  const state = new Map<number, Map<string, { op: number; last: Canon | undefined }>>();
   for (const p of a.ops) {
     if (p.type === "invoke") continue;
     let lastReads = state.get(p.process);
@@ -724,7 +359,7 @@ function pollCases(a: KafkaAnalysis): { skip: KafkaError[]; nonmonotonic: KafkaE
       } else if (delta < 1) {
         nonmonotonic.push({
           key: k,
-          values: [fromVk(v!), fromVk(v2)],
+          values: [fromCanon(v!), fromCanon(v2)],
           delta,
           ops: [prev.op, p.index],
           explanation: `Process ${p.process} polled key ${q(k)} up to message ${qv(v!)} in op ` +
@@ -746,7 +381,7 @@ function pollCases(a: KafkaAnalysis): { skip: KafkaError[]; nonmonotonic: KafkaE
 /** Per process, ok/info sends to a key whose messages do not move forward in the log. */
 function nonmonotonicSends(a: KafkaAnalysis): KafkaError[] {
   const errs: KafkaError[] = [];
-  const state = new Map<number, Map<string, { op: number; last: Vk | undefined }>>();
+  const state = new Map<number, Map<string, { op: number; last: Canon | undefined }>>();
   for (const p of a.ops) {
     if (p.type !== "ok" && p.type !== "info") continue;
     let lastSends = state.get(p.process);
@@ -764,7 +399,7 @@ function nonmonotonicSends(a: KafkaAnalysis): KafkaError[] {
         if (i !== undefined && i2 !== undefined && i2 - i < 1) {
           errs.push({
             key: k,
-            values: [fromVk(v!), fromVk(v2)],
+            values: [fromCanon(v!), fromCanon(v2)],
             delta: i2 - i,
             ops: [prev.op, p.index],
             explanation: `Process ${p.process} sent ${qv(v!)} (op ${prev.op}) and then ` +
@@ -800,12 +435,12 @@ function noWriterOfValue(a: KafkaAnalysis): KafkaError[] {
   for (const k of sortedKeys(a.readersOf)) {
     const writers = a.writerOf.get(k);
     const readers = a.readersOf.get(k)!;
-    for (const v of [...readers.keys()].sort(cmpVk)) {
+    for (const v of [...readers.keys()].sort(compareCanon)) {
       if (writers?.has(v)) continue;
       const ops = readers.get(v)!.map((pos) => a.ops[pos].index);
       errs.push({
         key: k,
-        value: fromVk(v),
+        value: fromCanon(v),
         reader: ops[0],
         readers: ops.slice(0, 8),
         explanation: `Op ${ops[0]} polled message ${qv(v)} from key ${q(k)}, but no send of ` +
@@ -838,7 +473,7 @@ function cycles(a: KafkaAnalysis): CycleResult {
   const isTxnOp = (p: ParsedOp) => p.f === "send" || p.f === "poll";
   // Find the polls that read from the future first: usually there are none, and then the full
   // graph is never built.
-  const pairs: { poll: ParsedOp; send: ParsedOp; key: string; value: Vk }[] = [];
+  const pairs: { poll: ParsedOp; send: ParsedOp; key: string; value: Canon }[] = [];
   let anyWr = false;
   for (const p of a.ops) {
     if (p.type === "invoke" || !p.reads || !isTxnOp(p)) continue;
@@ -873,7 +508,7 @@ function cycles(a: KafkaAnalysis): CycleResult {
       cycle: [poll.index, send.index, poll.index],
       steps: [
         { type: "realtime", a: poll.index, b: sendInvoke },
-        { type: "wr", key, value: fromVk(value) },
+        { type: "wr", key, value: fromCanon(value) },
       ],
       explanation:
         `Op ${poll.index} polled message ${qv(value)} from key ${q(key)} and completed ` +
@@ -907,17 +542,19 @@ function hasRealtimeEdge(a: KafkaAnalysis): boolean {
 }
 
 /** Strongly connected components of the full graph (write-read edges plus Elle's transitive
- * reduction of real time), with an iterative Tarjan so deep graphs cannot overflow the stack. */
+ * reduction of real time), by the Tarjan search the Elle checkers use. `of[pos]` is the
+ * component of the op at `pos` when that component holds two or more ops, else -1; `members`
+ * holds those components. */
 function sccs(a: KafkaAnalysis): { of: Int32Array; members: number[][] } {
-  const n = a.ops.length;
-  const adj: number[][] = Array.from({ length: n }, () => []);
+  // Edges laid flat, [from, to, from, to, ...].
+  const edges: number[] = [];
   for (const [k, readers] of a.readersOf) {
     const writers = a.writerOf.get(k);
     if (!writers) continue;
     for (const [v, list] of readers) {
       const w = writers.get(v);
       if (w === undefined) continue;
-      for (const r of list) if (r !== w) adj[w].push(r);
+      for (const r of list) if (r !== w) edges.push(w, r);
     }
   }
   // Real time: each invocation links the ok completions still in the buffer to its completion;
@@ -929,7 +566,7 @@ function sccs(a: KafkaAnalysis): { of: Int32Array; members: number[][] } {
     if (p.f !== "send" && p.f !== "poll") continue;
     if (p.type === "invoke") {
       if (p.completionPos < 0 || buffer.length === 0) continue;
-      for (const b of buffer) adj[b].push(p.completionPos);
+      for (const b of buffer) edges.push(b, p.completionPos);
       preds.set(p.completionPos, new Set(buffer));
     } else if (p.type === "ok") {
       const linked = preds.get(p.pos);
@@ -937,53 +574,13 @@ function sccs(a: KafkaAnalysis): { of: Int32Array; members: number[][] } {
       buffer.push(p.pos);
     }
   }
-
-  const of = new Int32Array(n).fill(-1);
-  const index = new Int32Array(n).fill(-1);
-  const low = new Int32Array(n);
-  const onStack = new Uint8Array(n);
-  const stack: number[] = [];
+  const { comps } = tarjan(digraphFromFlatEdges(a.ops.length, edges));
+  const of = new Int32Array(a.ops.length).fill(-1);
   const members: number[][] = [];
-  let counter = 0;
-  for (let root = 0; root < n; root++) {
-    if (index[root] >= 0 || adj[root].length === 0) continue;
-    const work: [number, number][] = [[root, 0]];
-    index[root] = low[root] = counter++;
-    stack.push(root);
-    onStack[root] = 1;
-    while (work.length > 0) {
-      const frame = work[work.length - 1];
-      const [v, i] = frame;
-      if (i < adj[v].length) {
-        frame[1]++;
-        const w = adj[v][i];
-        if (index[w] < 0) {
-          index[w] = low[w] = counter++;
-          stack.push(w);
-          onStack[w] = 1;
-          work.push([w, 0]);
-        } else if (onStack[w]) low[v] = Math.min(low[v], index[w]);
-        continue;
-      }
-      work.pop();
-      if (work.length > 0) {
-        const parent = work[work.length - 1][0];
-        low[parent] = Math.min(low[parent], low[v]);
-      }
-      if (low[v] === index[v]) {
-        const group: number[] = [];
-        let w: number;
-        do {
-          w = stack.pop()!;
-          onStack[w] = 0;
-          group.push(w);
-        } while (w !== v);
-        if (group.length > 1) {
-          for (const g of group) of[g] = members.length;
-          members.push(group);
-        }
-      }
-    }
+  for (const group of comps) {
+    if (group.length < 2) continue;
+    for (const g of group) of[g] = members.length;
+    members.push(group);
   }
   return { of, members };
 }
@@ -1065,7 +662,7 @@ function maxOffsets(p: ParsedOp): Map<string, number> {
 }
 
 function sortedKeys<V>(m: Map<string, V>): string[] {
-  return [...m.keys()].sort(cmpStr);
+  return [...m.keys()].sort();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1179,7 +776,7 @@ function check(history: readonly Op[]): CheckResult {
     };
     types.push("empty-transaction-graph");
   }
-  types.sort(cmpStr);
+  types.sort();
   // `no-writer-of-value` is no error type of Jepsen's: its analysis throws there (the wr-graph in
   // `jepsen/tests/kafka.clj`), so it never reaches `bad-error-types`.
   const bad = types.filter((t) => !ALLOWED_ERROR_TYPES.has(t) && t !== NO_WRITER);
@@ -1188,7 +785,7 @@ function check(history: readonly Op[]): CheckResult {
   const seenCauses = new Set<string>();
   for (const p of a.ops) {
     if (p.type !== "info" || (p.f !== "send" && p.f !== "poll")) continue;
-    const id = stableJson(p.error);
+    const id = jsonKey(p.error);
     if (!seenCauses.has(id)) {
       seenCauses.add(id);
       infoCauses.push(p.error);
@@ -1213,6 +810,6 @@ function check(history: readonly Op[]): CheckResult {
   result["worst-realtime-lag"] = worstRealtimeLag(a);
   // Clojure's sorted map prints keys in code-unit order; JSON readers get the same order.
   const ordered: Record<string, unknown> = {};
-  for (const k of Object.keys(result).sort(cmpStr)) ordered[k] = result[k];
+  for (const k of Object.keys(result).sort()) ordered[k] = result[k];
   return ordered as CheckResult;
 }

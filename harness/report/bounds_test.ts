@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { OpSpan } from "./load.ts";
+import type { OpSpan } from "../ops.ts";
 import { MAX_DIAGRAM_PAGES, pickPages, thinSpans, writeReport } from "./mod.ts";
 import { writeSyntheticRun } from "./testing.ts";
 

@@ -1,9 +1,10 @@
 // Fault shading in the report: kill and pause periods in the perf plots (Jepsen's colours), and
 // each node's dead and paused spans in the Lamport diagram, where a restart begins a new life.
 import assert from "node:assert/strict";
-import { simulate } from "../../tests/support.ts";
+import { simulate } from "../testing.ts";
 import { FAULT_COLORS, faultSpansOf } from "../nemesis.ts";
-import { pageOfTime, planDiagram, renderPage } from "./lamport.ts";
+import { pageOfTime, planDiagram } from "./lamport.ts";
+import { renderPage } from "./lamport_render.ts";
 import { deriveRun } from "./load.ts";
 import { latencyPlot, latencyQuantilesPlot, ratePlot } from "./plots.ts";
 import { assertWellFormed } from "./testing.ts";

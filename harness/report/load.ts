@@ -9,7 +9,9 @@
  * @module
  */
 import type { JournalEntry } from "../network.ts";
+import type { OpSpan } from "../ops.ts";
 import type { CheckResult, Op, TestOptions } from "../types.ts";
+import { pairOps } from "../ops.ts";
 
 /** What `test.json` holds (see `writeRun` in `harness/results.ts`). */
 export interface RunMeta {
@@ -17,17 +19,6 @@ export interface RunMeta {
   argv: string[];
   runner: "process" | "simulation";
   bin: string;
-}
-
-/** One client op: its invocation and, unless the test ended first, its completion. */
-export interface OpSpan {
-  invoke: Op;
-  done?: Op;
-  /** The completion's type, or `pending` when the op never completed. */
-  type: "ok" | "fail" | "info" | "pending";
-  startMs: number;
-  /** Completion time; for a pending op, the end of the run. */
-  endMs: number;
 }
 
 /** A partition: from the nemesis's `start-partition` completion until `stop-partition`. */
@@ -132,45 +123,6 @@ export function deriveRun(
     endMs,
     nodes,
   };
-}
-
-/** Pairs each client invocation with the next completion of the same process.
- *
- * @example
- * ```ts
- * import { pairOps } from "./load.ts";
- * const { spans } = pairOps([
- *   { index: 0, time: 0, type: "invoke", process: 0, f: "read", value: null },
- *   { index: 1, time: 2e6, type: "ok", process: 0, f: "read", value: [] },
- * ], 5);
- * spans[0].endMs; // 2
- * ```
- */
-export function pairOps(
-  history: readonly Op[],
-  endMs: number,
-): { spans: OpSpan[]; spanOf: (OpSpan | undefined)[] } {
-  const spans: OpSpan[] = [];
-  const spanOf: (OpSpan | undefined)[] = new Array(history.length);
-  const open = new Map<number, OpSpan>();
-  history.forEach((op, i) => {
-    if (typeof op.process !== "number") return;
-    if (op.type === "invoke") {
-      const span: OpSpan = { invoke: op, type: "pending", startMs: op.time / 1e6, endMs };
-      open.set(op.process, span);
-      spans.push(span);
-      spanOf[i] = span;
-      return;
-    }
-    const span = open.get(op.process);
-    if (!span) return;
-    open.delete(op.process);
-    span.done = op;
-    span.type = op.type;
-    span.endMs = op.time / 1e6;
-    spanOf[i] = span;
-  });
-  return { spans, spanOf };
 }
 
 /** The partitions of a history: a `start-partition` whose value is `["isolated", grudge]` starts

@@ -22,30 +22,31 @@
  * @module
  */
 import type { JournalEntry } from "../network.ts";
-import { findAnomalies } from "./anomalies.ts";
+import { findAnomalies } from "../anomalies.ts";
 import {
   diagramFile,
   diagramPage,
   HISTORY_PAGE_OPS,
   historyFile,
   historyPage,
-  indexPage,
   type Links,
 } from "./html.ts";
+import { indexPage } from "./index_page.ts";
 import {
   type DiagramPlan,
   type LamportOptions,
   pageOfMessage,
   pageOfTime,
   planDiagram,
-  renderPage,
 } from "./lamport.ts";
-import { loadRun, type OpSpan, type RunData } from "./load.ts";
+import { renderPage } from "./lamport_render.ts";
+import type { OpSpan } from "../ops.ts";
+import { loadRun, type RunData } from "./load.ts";
 import { latencyPlot, latencyQuantilesPlot, ratePlot } from "./plots.ts";
 import { RunFolder } from "./safe_write.ts";
 
-export { findAnomalies } from "./anomalies.ts";
-export type { Anomaly } from "./anomalies.ts";
+export { findAnomalies } from "../anomalies.ts";
+export type { Anomaly } from "../anomalies.ts";
 export { loadRun } from "./load.ts";
 export { UnsafeReportPathError } from "./safe_write.ts";
 

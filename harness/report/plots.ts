@@ -7,7 +7,8 @@
  * @module
  */
 import { FAULT_COLORS, faultPeriods, faultSpansOf } from "../nemesis.ts";
-import type { OpSpan, RunData } from "./load.ts";
+import type { OpSpan } from "../ops.ts";
+import type { RunData } from "./load.ts";
 import {
   attr,
   esc,

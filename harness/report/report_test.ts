@@ -1,14 +1,9 @@
 import assert from "node:assert/strict";
-import { findAnomalies, opsOf } from "./anomalies.ts";
-import {
-  LABEL_CHARS,
-  messageLabel,
-  pageOfMessage,
-  pageOfTime,
-  planDiagram,
-  renderPage,
-} from "./lamport.ts";
-import { compareIds, deriveRun, describeCut, pairOps, partitionsOf } from "./load.ts";
+import { findAnomalies, opsOf } from "../anomalies.ts";
+import { LABEL_CHARS, pageOfMessage, pageOfTime, planDiagram } from "./lamport.ts";
+import { messageLabel, renderPage } from "./lamport_render.ts";
+import { pairOps } from "../ops.ts";
+import { compareIds, deriveRun, describeCut, partitionsOf } from "./load.ts";
 import { latencyPlot, latencyQuantilesPlot, ratePlot } from "./plots.ts";
 import { attr, esc, fmtMs, niceTicks, ticksUpTo } from "./svg.ts";
 import { assertWellFormed, sampleRun } from "./testing.ts";

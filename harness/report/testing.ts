@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { simulate } from "../../tests/support.ts";
+import { simulate } from "../testing.ts";
 import type { JournalEntry } from "../network.ts";
 import { createRunDir, writeRun } from "../results.ts";
 import type { CheckResult, Op } from "../types.ts";

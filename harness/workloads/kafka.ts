@@ -4,7 +4,8 @@
  * polled), `assign` themselves keys, and are crashed now and then so a fresh connection starts
  * from empty offsets. The final phase re-reads every key from offset 0.
  *
- * Behaviour follows maelstrom-compat.md §5.7 and checkers.md §2.1-2.2, including the quirk that
+ * Behaviour follows Maelstrom's `src/maelstrom/workload/kafka.clj` (jepsen-io/maelstrom) and the
+ * client and generator of Jepsen's `jepsen/src/jepsen/tests/kafka.clj`, including the quirk that
  * `assign` fetches committed offsets but never uses them.
  *
  * @module

@@ -4,12 +4,12 @@
  * `{"type":"txn_ok","txn":[...]}` with every read filled in with the key's whole list (or `null`
  * for a key nobody appended to). Appended values are unique per key, so every read tells the
  * order in which the appends it shows took effect. The history is checked by the Elle-style
- * checker in `../checkers/elle_list_append.ts` against `--consistency-models`.
+ * checker in `../checkers/elle/list_append.ts` against `--consistency-models`.
  *
  * @module
  */
-import { withBeyondMaelstrom } from "../checkers/elle_graph.ts";
-import { checkListAppend } from "../checkers/elle_list_append.ts";
+import { withBeyondMaelstrom } from "../checkers/elle/result.ts";
+import { checkListAppend } from "../checkers/elle/list_append.ts";
 import type { Workload } from "../types.ts";
 import { TxnClient, TxnGenerator, txnReplyFindings, type TxnReplyRules } from "./elle_keys.ts";
 import type { NamedPredicate } from "./schema.ts";

@@ -3,9 +3,9 @@ import { txnListAppend } from "./txn_list_append.ts";
 import { createRng } from "../rng.ts";
 import { MalformedReply } from "../types.ts";
 import type { BeyondMaelstrom, ClientRpc, Op, OpTemplate, TestOptions } from "../types.ts";
-import { checkListAppend } from "../checkers/elle_list_append.ts";
+import { checkListAppend } from "../checkers/elle/list_append.ts";
 import { RpcError } from "../../lib/errors.ts";
-import { explain, simulate } from "../../tests/support.ts";
+import { explain, simulate } from "../testing.ts";
 
 const OPTS: TestOptions = {
   workload: "txn-list-append",

@@ -2,12 +2,12 @@
  * The `txn-rw-register` workload (challenges 6a-6c): clients send transactions of register reads
  * and writes, `{"type":"txn","txn":[["r",k,null],["w",k,v],...]}`, and expect
  * `{"type":"txn_ok","txn":[...]}` with every read filled in. The history is checked by the
- * Elle-style checker in `../checkers/elle_rw.ts` against `--consistency-models`.
+ * Elle-style checker in `../checkers/elle/rw_register.ts` against `--consistency-models`.
  *
  * @module
  */
-import { withBeyondMaelstrom } from "../checkers/elle_graph.ts";
-import { checkRwRegister } from "../checkers/elle_rw.ts";
+import { withBeyondMaelstrom } from "../checkers/elle/result.ts";
+import { checkRwRegister } from "../checkers/elle/rw_register.ts";
 import type { Workload } from "../types.ts";
 import { TxnClient, TxnGenerator, txnReplyFindings, type TxnReplyRules } from "./elle_keys.ts";
 import type { NamedPredicate } from "./schema.ts";

@@ -3,10 +3,10 @@ import { txnRwRegister } from "./txn_rw_register.ts";
 import { createRng } from "../rng.ts";
 import { MalformedReply } from "../types.ts";
 import type { BeyondMaelstrom, ClientRpc, Op, OpTemplate, TestOptions } from "../types.ts";
-import { checkRwRegister } from "../checkers/elle_rw.ts";
+import { checkRwRegister } from "../checkers/elle/rw_register.ts";
 import { RpcError } from "../../lib/errors.ts";
 import { Node, type NodeOptions } from "../../lib/mod.ts";
-import { simulate } from "../../tests/support.ts";
+import { simulate } from "../testing.ts";
 
 const OPTS: TestOptions = {
   workload: "txn-rw-register",

@@ -4,7 +4,8 @@
  * of them the requested consistency models prohibit, and builds a result map with Elle's keys
  * (`"valid?"`, `"anomaly-types"`, `"anomalies"`, `"not"`, `"also-not"`).
  *
- * The pipeline, restated from the spec (`checkers.md` §3):
+ * The pipeline, as Elle's `src/elle/rw_register.clj` and `src/elle/txn.clj` (jepsen-io/elle) run it
+ * under Maelstrom's `src/maelstrom/workload/txn_rw_register.clj`:
  *
  * 1. Every txn op is read as a list of micro-ops; its *external reads* (first access to a key,
  *    when that is a read) and *external writes* (last write per key) drive everything else.
@@ -16,7 +17,7 @@
  * 4. Cycle search per strongly connected component: the `<model>-cycle-exists` cases first, then
  *    typed cycles (G0, G1c, G-single-item, G-nonadjacent-item, G2-item and their `-process` /
  *    `-realtime` variants), each explained step by step. This part, the consistency models and
- *    the result map are shared with the list-append checker and live in `elle_graph.ts`.
+ *    the result map are shared with the list-append checker and live beside it in this folder.
  * 5. Maelstrom's wrapper on top: no `cycle-search-timeout` (we always search completely) and an
  *    empty transaction graph counts as a failure.
  *
@@ -33,33 +34,23 @@
  *
  * @module
  */
-import type { BeyondMaelstrom, CheckResult, Op } from "../types.ts";
-import { sortJson } from "../workloads/schema.ts";
+import type { BeyondMaelstrom, CheckResult, Op } from "../../types.ts";
+import { sortJson } from "../../workloads/schema.ts";
+import { CONSISTENCY_MODEL_NAMES, prohibitedAnomalies } from "./models.ts";
+import { type CycleContext, type DataStep } from "./explain.ts";
+import { findCycleAnomalies } from "./cycles.ts";
+import { addOrderEdges, DependencyGraph, invocations, RW, WR, WW } from "./graph.ts";
+import { modelAnomalies, resultMap, withBeyondMaelstrom } from "./result.ts";
+import { digraphFromEdges, tarjan } from "./scc.ts";
 import {
-  addOrderEdges,
   type Canon,
   canon,
-  CONSISTENCY_MODEL_NAMES,
-  type CycleContext,
-  type DataStep,
-  DependencyGraph,
-  digraphFromEdges,
-  findCycleAnomalies,
-  invocations,
   isClientTxn,
   KeyValueIndex,
-  modelAnomalies,
   opName,
-  prohibitedAnomalies,
-  resultMap,
-  RW,
   show,
-  tarjan,
   Unanalysable,
-  withBeyondMaelstrom,
-  WR,
-  WW,
-} from "./elle_graph.ts";
+} from "./values.ts";
 
 export { CONSISTENCY_MODEL_NAMES, prohibitedAnomalies };
 
@@ -481,7 +472,7 @@ function describeData(s: DataStep, a: string, b: string): string {
  *
  * @example
  * ```ts
- * import type { RwRegisterCheckOptions } from "./elle_rw.ts";
+ * import type { RwRegisterCheckOptions } from "./rw_register.ts";
  * const opts: RwRegisterCheckOptions = { consistencyModels: ["read-committed"] };
  * ```
  */
@@ -505,8 +496,8 @@ export interface RwRegisterCheckOptions {
  *
  * @example
  * ```ts
- * import { checkRwRegister } from "./elle_rw.ts";
- * import type { Op } from "../types.ts";
+ * import { checkRwRegister } from "./rw_register.ts";
+ * import type { Op } from "../../types.ts";
  * const op = (index: number, type: Op["type"], process: number, value: unknown): Op =>
  *   ({ index, time: index, type, process, f: "txn", value });
  * const history = [

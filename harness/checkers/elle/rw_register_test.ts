@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { checkRwRegister, CONSISTENCY_MODEL_NAMES, prohibitedAnomalies } from "./elle_rw.ts";
-import { createRng } from "../rng.ts";
-import { KeyWindow } from "../workloads/elle_keys.ts";
-import type { BeyondMaelstrom, CheckResult, Op, OpType } from "../types.ts";
+import { checkRwRegister, CONSISTENCY_MODEL_NAMES, prohibitedAnomalies } from "./rw_register.ts";
+import { createRng } from "../../rng.ts";
+import { KeyWindow } from "../../workloads/elle_keys.ts";
+import type { BeyondMaelstrom, CheckResult, Op, OpType } from "../../types.ts";
 
 type Mop = [string, unknown, unknown];
 
@@ -42,7 +42,8 @@ function history(...specs: Spec[]): Op[] {
   return ops;
 }
 
-/** The completion op of the i-th spec (1-based, like T1, T2 in the spec). */
+/** The completion op of the i-th transaction given to `history` (1-based, like T1, T2 in Elle's
+ * explanations). */
 const T = (h: Op[], i: number): Op => h[2 * i - 1];
 
 const RU = { consistencyModels: ["read-uncommitted"] };
@@ -66,7 +67,7 @@ function assertExplained(r: CheckResult): void {
   }
 }
 
-// --- Worked examples of checkers.md §3.9 ------------------------------------------------------
+// --- Worked examples: small histories with the result Elle 0.2.2 gives under Maelstrom -------
 
 Deno.test("G1a: a read of a failed write, on an empty graph", () => {
   const h = history({ type: "fail", value: [["w", 1, 3]] }, { value: [["r", 1, 3]] });
@@ -107,7 +108,7 @@ Deno.test("G1b: reading one's own intermediate write is fine", () => {
   assert.deepEqual(checkRwRegister(h, RC), { "valid?": true });
 });
 
-Deno.test("G1c: circular information flow, exactly as the spec's result map", () => {
+Deno.test("G1c: circular information flow, with Elle's whole result map", () => {
   const h = history(
     { value: [["w", 1, 1], ["r", 2, 1]] },
     { value: [["w", 2, 1], ["r", 1, 1]] },
@@ -205,7 +206,7 @@ Deno.test("not flagged at read-committed: an internal inconsistency", () => {
   assertExplained(si);
 });
 
-Deno.test("the spec's bare internal example is a garbage read, beyond Maelstrom", () => {
+Deno.test("a bare internal-looking read is a garbage read, beyond Maelstrom", () => {
   // [w 1 5][r 1 6] alone: nobody wrote 6. Elle 0.2.2 finds nothing here (the graph is not empty:
   // T2 read T1's write), so Maelstrom's verdict is valid; we report the garbage read as a
   // finding beyond Maelstrom, which fails the run only under --strict.
@@ -408,7 +409,7 @@ Deno.test("strong session models add process edges: G1c-process", () => {
   );
 });
 
-Deno.test("prohibited sets match the spec's lists", () => {
+Deno.test("prohibited sets match Elle's consistency_model.clj", () => {
   const ru = ["G0", "PL-1-cycle-exists", "cyclic-versions", "duplicate-elements"];
   const rc = [
     ...ru,
@@ -581,9 +582,10 @@ Deno.test("performance: 20,000 transactions with stale reads (large rw cycles)",
   assert.ok(rcMs < 4000 && serMs < 8000, `took ${rcMs.toFixed(0)} / ${serMs.toFixed(0)} ms`);
 });
 
-// --- Cross-check against spec §3.8's decision procedure ----------------------------------------
+// --- Cross-check against an independent decision procedure -----------------------------------
 
-/** A naive, independent reading of checkers.md §3.8 for small histories: adjacency matrices and
+/** A naive, independent reading of Elle's rules (`src/elle/rw_register.clj`, `src/elle/txn.clj`)
+ * for small histories: adjacency matrices and
  * transitive closure instead of SCCs and searches. Returns the anomaly types expected at RU and
  * RC (with our two additions) and whether serializable fails, or undefined when two ok
  * transactions share a final write. */

@@ -6,8 +6,8 @@
  * finding is an empty transaction graph is `"unknown"`, as in Maelstrom.
  *
  * Appends make version orders easy to see: a read of `[1, 2, 3]` says the list went through
- * `[1]` and `[1, 2]` first. So, restated from the spec (`maelstrom-compat.md` §5.9) and Elle's
- * `list_append.clj`:
+ * `[1]` and `[1, 2]` first. So, following Maelstrom's `src/maelstrom/workload/txn_list_append.clj`
+ * (jepsen-io/maelstrom) and Elle's `src/elle/list_append.clj` (jepsen-io/elle):
  *
  * 1. Every read of a key must be a prefix of every longer read of it, otherwise
  *    `incompatible-order`. The longest read is the key's version order.
@@ -21,7 +21,7 @@
  *    and `rw` from every reader of a state to the appender of the next element. An append nobody
  *    read is placed after the last element anyone read.
  * 4. The cycle search, models and result map shared with the rw-register checker
- *    (`elle_graph.ts`).
+ *    (``cycles.ts`, `graph.ts`, `explain.ts`, `result.ts`).
  *
  * One check goes beyond Maelstrom: `garbage-read`, an ok read holding an element that no
  * transaction ever appended to that key. Elle 0.2.2 has no such check (its dirty-update check
@@ -30,29 +30,21 @@
  *
  * @module
  */
-import type { BeyondMaelstrom, CheckResult, Op } from "../types.ts";
-import { jsonKey } from "../workloads/schema.ts";
+import type { BeyondMaelstrom, CheckResult, Op } from "../../types.ts";
+import { jsonKey } from "../../workloads/schema.ts";
+import { type CycleContext, type DataStep } from "./explain.ts";
+import { findCycleAnomalies } from "./cycles.ts";
+import { addOrderEdges, DependencyGraph, invocations, RW, WR, WW } from "./graph.ts";
+import { modelAnomalies, resultMap, withBeyondMaelstrom } from "./result.ts";
 import {
-  addOrderEdges,
   type Canon,
   canon,
-  type CycleContext,
-  type DataStep,
-  DependencyGraph,
-  findCycleAnomalies,
-  invocations,
   isClientTxn,
   KeyValueIndex,
-  modelAnomalies,
   opName,
-  resultMap,
-  RW,
   show,
   Unanalysable,
-  withBeyondMaelstrom,
-  WR,
-  WW,
-} from "./elle_graph.ts";
+} from "./values.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Transactions
@@ -683,13 +675,13 @@ function describeData(s: DataStep, a: string, b: string): string {
  *
  * @example
  * ```ts
- * import type { ListAppendCheckOptions } from "./elle_list_append.ts";
+ * import type { ListAppendCheckOptions } from "./list_append.ts";
  * const opts: ListAppendCheckOptions = { consistencyModels: ["serializable"] };
  * ```
  */
 export interface ListAppendCheckOptions {
   /** Maelstrom's `--consistency-models`, such as `["strict-serializable"]`. Names are those of
-   * `CONSISTENCY_MODEL_NAMES` in `elle_graph.ts`; several combine by union. */
+   * `CONSISTENCY_MODEL_NAMES` in `models.ts`; several combine by union. */
   consistencyModels: string[];
   /** `--strict`: findings Maelstrom would not make (garbage reads) fail the run. */
   strict?: boolean;
@@ -706,8 +698,8 @@ export interface ListAppendCheckOptions {
  *
  * @example
  * ```ts
- * import { checkListAppend } from "./elle_list_append.ts";
- * import type { Op } from "../types.ts";
+ * import { checkListAppend } from "./list_append.ts";
+ * import type { Op } from "../../types.ts";
  * const op = (index: number, type: Op["type"], process: number, value: unknown): Op =>
  *   ({ index, time: index, type, process, f: "txn", value });
  * // Two replicas that never talk: each key's reads disagree.

@@ -6,10 +6,10 @@ import {
   isKnownModel,
   prohibitedAnomalies,
   suggestModel,
-} from "./elle_models.ts";
-import { checkRwRegister } from "./elle_rw.ts";
-import { checkListAppend } from "./elle_list_append.ts";
-import type { CheckResult, Op } from "../types.ts";
+} from "./models.ts";
+import { checkRwRegister } from "./rw_register.ts";
+import { checkListAppend } from "./list_append.ts";
+import type { CheckResult, Op } from "../../types.ts";
 
 /** A sequential history: each transaction is invoked (reads nulled) and completes ok, each on
  * its own process. */

@@ -4,11 +4,11 @@
  * record, its error or a plain sentence. Each anomaly names the history indexes of the ops behind
  * it, so the report can link it to the history table and the message diagram.
  *
- * Both the console summary (`harness/results.ts`) and the HTML report list anomalies from here.
+ * Both the console summary (`results.ts`) and the HTML report list anomalies from here.
  *
  * @module
  */
-import type { CheckResult } from "../types.ts";
+import type { CheckResult } from "./types.ts";
 
 /** One anomaly of a run. */
 export interface Anomaly {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { checkListAppend } from "./elle_list_append.ts";
-import { createRng } from "../rng.ts";
-import { KeyWindow } from "../workloads/elle_keys.ts";
-import type { BeyondMaelstrom, CheckResult, Op, OpType } from "../types.ts";
+import { checkListAppend } from "./list_append.ts";
+import { createRng } from "../../rng.ts";
+import { KeyWindow } from "../../workloads/elle_keys.ts";
+import type { BeyondMaelstrom, CheckResult, Op, OpType } from "../../types.ts";
 
 type Mop = ["r", unknown, unknown[] | null] | ["append", unknown, unknown] | [
   string,

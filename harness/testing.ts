@@ -1,0 +1,107 @@
+/**
+ * Helpers for the harness's own tests that run whole Maelstrom tests: in the simulator
+ * (in-process, virtual time, fast) or as real processes through the CLI. They live in `harness/`
+ * so that harness code and its tests never import from `tests/` or `tasks/`.
+ *
+ * @module
+ */
+import type { NodeFactory } from "./nodes/sim.ts";
+import { type SimRun, simulate as simulateFile } from "./simulate.ts";
+import type { CheckResult } from "./types.ts";
+
+export type { SimRun };
+
+/** The project root (the folder that holds `harness/`), without a trailing slash.
+ *
+ * @example
+ * ```ts
+ * import { ROOT } from "./testing.ts";
+ * Deno.statSync(`${ROOT}/harness/cli.ts`).isFile; // true
+ * ```
+ */
+export const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+
+/** Runs a challenge or fixture file (relative to the project root) or a node factory in the
+ * simulator.
+ *
+ * @example
+ * ```ts ignore
+ * const run = await simulate("challenges/1_echo.ts", "-w echo --time-limit 2", 1);
+ * run.results["valid?"]; // true
+ * ```
+ */
+export function simulate(
+  file: string | NodeFactory,
+  args: string | string[],
+  seed: number,
+): Promise<SimRun> {
+  return simulateFile(typeof file === "string" ? `${ROOT}/${file}` : file, args, seed);
+}
+
+/** What a CLI run produced.
+ *
+ * @example
+ * ```ts
+ * import type { CliRun } from "./testing.ts";
+ * const run: CliRun = { code: 0, stdout: "", stderr: "" };
+ * ```
+ */
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** `results.json` of the run, when analysis ran. */
+  results?: CheckResult;
+}
+
+/** Runs the harness CLI (`maelstrom test ...`) as a subprocess with a private store, which it
+ * removes afterwards.
+ *
+ * @example
+ * ```ts ignore
+ * const run = await cli(["-w", "echo", "--bin", "launchers/echo", "--time-limit", "2"]);
+ * run.code; // 0
+ * ```
+ */
+export async function cli(args: string[]): Promise<CliRun> {
+  const store = Deno.makeTempDirSync({ prefix: "glomers-store-" });
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      // Our flags go first: anything after a "--" in args belongs to the nodes.
+      args: ["run", "-A", `${ROOT}/harness/cli.ts`, "test", "--store", store, ...args],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    let results: CheckResult | undefined;
+    try {
+      results = JSON.parse(Deno.readTextFileSync(`${store}/latest/results.json`));
+    } catch {
+      // No analysis (the test aborted), so there is no results.json to read.
+    }
+    return {
+      code: out.code,
+      stdout: new TextDecoder().decode(out.stdout),
+      stderr: new TextDecoder().decode(out.stderr),
+      results,
+    };
+  } finally {
+    Deno.removeSync(store, { recursive: true });
+  }
+}
+
+/** A compact description of the failing parts of a result, for assertion messages (at most
+ * 3,000 characters).
+ *
+ * @example
+ * ```ts
+ * import { explain } from "./testing.ts";
+ * explain({ "valid?": false, workload: { "valid?": false } }); // '{\n "workload": {...'
+ * ```
+ */
+export function explain(results: CheckResult): string {
+  const bad = Object.entries(results).filter(([k, v]) =>
+    k !== "valid?" && (v as CheckResult)["valid?"] !== true
+  );
+  return JSON.stringify(Object.fromEntries(bad), null, 1).slice(0, 3000);
+}
