@@ -10,7 +10,6 @@ import assert from "node:assert/strict";
 import { createNode } from "../challenges/broadcast.ts";
 import type { NodeFactory } from "../harness/nodes/sim.ts";
 import type { CheckResult, Op } from "../harness/types.ts";
-import { nodeArgsOf } from "../tasks/bench_broadcast.ts";
 import { type Part, PARTS } from "../tasks/parts.ts";
 import { withFaults } from "../tasks/scoreboard.ts";
 import { cli, explain, simulate } from "./support.ts";
@@ -29,7 +28,7 @@ const faulty = (id: string) => withFaults(part(id).args, FAULTS).args;
 
 /** The challenge with a part's node arguments, as the simulator calls it. */
 const solution = (id: string): NodeFactory => (options) =>
-  createNode(options, nodeArgsOf(part(id)));
+  createNode(options, part(id).nodeArgs ?? []);
 
 const workload = (r: CheckResult) => r.workload as Record<string, unknown>;
 
