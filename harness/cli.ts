@@ -35,7 +35,7 @@ import { type Progress, runTest, TestAbort } from "./runner.ts";
 import type { TestOptions, Workload } from "./types.ts";
 import { loadWorkload, WORKLOAD_NAMES } from "./workloads/mod.ts";
 import { writeReport } from "./report/mod.ts";
-import { isKnownModel, suggestModel } from "./checkers/elle_models.ts";
+import { isKnownModel, suggestModel } from "./checkers/elle/models.ts";
 import { reproduceCommand, simulateCli } from "./seeds.ts";
 
 /** A command-line mistake: printed with the usage, exit 254. */

@@ -125,21 +125,3 @@ export const PARTS: readonly Part[] = [
 export function challengeFile(part: Part): string {
   return `challenges/${part.challenge.replaceAll("-", "_")}.ts`;
 }
-
-/** Whether the challenge file for a part exists. Every part's file exists now, so the tasks no
- * longer ask; only `tests/parts_test.ts` still does, and this goes once that test stops.
- *
- * @example
- * ```ts
- * import { isBuilt, PARTS } from "./parts.ts";
- * isBuilt(PARTS[0], new URL("..", import.meta.url).pathname); // true
- * ```
- */
-export function isBuilt(part: Part, root: string): boolean {
-  try {
-    Deno.statSync(`${root}/${challengeFile(part)}`);
-    return true;
-  } catch {
-    return false;
-  }
-}

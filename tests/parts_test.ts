@@ -9,7 +9,7 @@
 // belong to the benches.
 import assert from "node:assert/strict";
 import { reproduceCommand, runSeeds } from "../harness/seeds.ts";
-import { challengeFile, isBuilt, type Part, PARTS } from "../tasks/parts.ts";
+import { challengeFile, type Part, PARTS } from "../tasks/parts.ts";
 import { cli, type CliRun, ROOT } from "./support.ts";
 
 const SEED_COUNT = 20;
@@ -23,7 +23,6 @@ const slotsOf = (part: Part) => {
   return Math.min(PROCESS_SLOTS, Math.ceil(nodes / 10));
 };
 
-const built = PARTS.filter((part) => isBuilt(part, ROOT));
 const argsOf = (part: Part) => [...part.args, ...(part.nodeArgs ? ["--", ...part.nodeArgs] : [])];
 
 let processRuns: Map<string, Promise<CliRun>> | undefined;
@@ -55,7 +54,7 @@ function startProcessRuns(): Map<string, Promise<CliRun>> {
       admit();
     }
   };
-  for (const part of built) {
+  for (const part of PARTS) {
     const run = slot(
       slotsOf(part),
       () => cli(["--bin", `launchers/${part.challenge}`, ...argsOf(part)]),
@@ -67,7 +66,7 @@ function startProcessRuns(): Map<string, Promise<CliRun>> {
   return processRuns;
 }
 
-for (const part of built) {
+for (const part of PARTS) {
   Deno.test({
     name: `part ${part.id} (${part.title}): valid as real processes`,
     // The other parts' runs, started with the first of these tests, outlive it by design.
@@ -85,7 +84,7 @@ for (const part of built) {
   });
 }
 
-for (const part of built) {
+for (const part of PARTS) {
   const args = argsOf(part);
 
   Deno.test({
