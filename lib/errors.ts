@@ -7,38 +7,41 @@
  * @module
  */
 
-/** Maelstrom's reserved error codes, by name. */
-export const ErrorCode = {
-  Timeout: 0,
-  NodeNotFound: 1,
-  NotSupported: 10,
-  TemporarilyUnavailable: 11,
-  MalformedRequest: 12,
-  Crash: 13,
-  Abort: 14,
-  KeyDoesNotExist: 20,
-  KeyAlreadyExists: 21,
-  PreconditionFailed: 22,
-  TxnConflict: 30,
+/** Maelstrom's reserved error codes: for each, its code, its wire name and whether it is definite.
+ * This is the one list of them; {@linkcode ErrorCode}, {@linkcode errorName} and
+ * {@linkcode isDefinite} are read from it. The codes, names and definiteness are those of the
+ * "Errors" table in Maelstrom's `doc/protocol.md`. */
+const ERRORS = {
+  Timeout: { code: 0, name: "timeout", definite: false },
+  NodeNotFound: { code: 1, name: "node-not-found", definite: true },
+  NotSupported: { code: 10, name: "not-supported", definite: true },
+  TemporarilyUnavailable: { code: 11, name: "temporarily-unavailable", definite: true },
+  MalformedRequest: { code: 12, name: "malformed-request", definite: true },
+  Crash: { code: 13, name: "crash", definite: false },
+  Abort: { code: 14, name: "abort", definite: true },
+  KeyDoesNotExist: { code: 20, name: "key-does-not-exist", definite: true },
+  KeyAlreadyExists: { code: 21, name: "key-already-exists", definite: true },
+  PreconditionFailed: { code: 22, name: "precondition-failed", definite: true },
+  TxnConflict: { code: 30, name: "txn-conflict", definite: true },
 } as const;
 
-/** One of the reserved codes, or any user code (1000 and up). */
-export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode] | number;
+type ErrorKey = keyof typeof ERRORS;
 
-/** The error table: each reserved code's wire name and whether it is definite. */
-export const ERROR_TABLE: ReadonlyMap<number, { name: string; definite: boolean }> = new Map([
-  [0, { name: "timeout", definite: false }],
-  [1, { name: "node-not-found", definite: true }],
-  [10, { name: "not-supported", definite: true }],
-  [11, { name: "temporarily-unavailable", definite: true }],
-  [12, { name: "malformed-request", definite: true }],
-  [13, { name: "crash", definite: false }],
-  [14, { name: "abort", definite: true }],
-  [20, { name: "key-does-not-exist", definite: true }],
-  [21, { name: "key-already-exists", definite: true }],
-  [22, { name: "precondition-failed", definite: true }],
-  [30, { name: "txn-conflict", definite: true }],
-]);
+/** Maelstrom's reserved error codes, by name.
+ *
+ * @example
+ * ```ts
+ * import { ErrorCode } from "./errors.ts";
+ * ErrorCode.PreconditionFailed; // 22
+ * ```
+ */
+export const ErrorCode = Object.fromEntries(
+  Object.entries(ERRORS).map(([key, e]) => [key, e.code]),
+) as { readonly [K in ErrorKey]: (typeof ERRORS)[K]["code"] };
+
+const BY_CODE: ReadonlyMap<number, { name: string; definite: boolean }> = new Map(
+  Object.values(ERRORS).map((e) => [e.code, e]),
+);
 
 /** The wire name of a code (`"unknown"` for codes outside the table).
  *
@@ -49,7 +52,7 @@ export const ERROR_TABLE: ReadonlyMap<number, { name: string; definite: boolean 
  * ```
  */
 export function errorName(code: number): string {
-  return ERROR_TABLE.get(code)?.name ?? "unknown";
+  return BY_CODE.get(code)?.name ?? "unknown";
 }
 
 /** Whether a code means the request certainly did not happen. Unknown codes are indefinite.
@@ -62,7 +65,7 @@ export function errorName(code: number): string {
  * ```
  */
 export function isDefinite(code: number): boolean {
-  return ERROR_TABLE.get(code)?.definite ?? false;
+  return BY_CODE.get(code)?.definite ?? false;
 }
 
 /** An error with a Maelstrom code. Throw it from a handler to reply with

@@ -1,6 +1,6 @@
 /**
- * Clients for Maelstrom's services: the key-value stores `seq-kv`, `lin-kv` and `lww-kv`, and
- * the timestamp oracle `lin-tso`. Each call is one RPC from the node to the service.
+ * A client for Maelstrom's key-value services `seq-kv`, `lin-kv` and `lww-kv`. Each call is one
+ * RPC from the node to the service.
  *
  * @module
  */
@@ -41,11 +41,6 @@ export class Kv {
     this.#options = options;
   }
 
-  /** The service's node id. */
-  get service(): KvService {
-    return this.#service;
-  }
-
   /** The value at `key`; throws `KeyDoesNotExist` when there is none. */
   async read<V = unknown>(key: unknown, options: RpcOptions = {}): Promise<V> {
     const reply = await this.#call({ type: "read", key }, options);
@@ -77,28 +72,5 @@ export class Kv {
 
   #call(body: AnyBody, options: RpcOptions) {
     return this.#node.rpc(this.#service, body, { ...this.#options, ...options });
-  }
-}
-
-/** A client for `lin-tso`, the linearizable timestamp oracle: each call returns a number larger
- * than every number returned before, to any node.
- *
- * @example
- * ```ts ignore
- * import { Tso } from "./kv.ts";
- * const ts = await new Tso(node).ts();
- * ```
- */
-export class Tso {
-  #node: Node<{ type: string }>;
-
-  constructor(node: Node<{ type: string }>) {
-    this.#node = node;
-  }
-
-  /** The next timestamp. */
-  async ts(options: RpcOptions = {}): Promise<number> {
-    const reply = await this.#node.rpc("lin-tso", { type: "ts" }, options);
-    return reply.ts as number;
   }
 }

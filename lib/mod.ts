@@ -1,18 +1,20 @@
 /**
- * The node runtime for Gossip Glomers challenges: import everything from here.
+ * The node runtime for Gossip Glomers challenges: import everything from here. It exports only
+ * what the challenges use; the rest of `lib/` is internal.
  *
  * @example
  * ```ts ignore
+ * import { z } from "zod";
  * import { Node } from "../lib/mod.ts";
- * const node = new Node<{ type: "echo"; echo: unknown }>();
- * node.on("echo", (msg) => ({ type: "echo_ok", echo: msg.body.echo }));
+ * const Echo = z.object({ type: z.literal("echo"), echo: z.unknown() });
+ * const node = new Node();
+ * node.on(Echo, (msg) => ({ type: "echo_ok", echo: msg.body.echo }));
  * await node.run();
  * ```
  *
  * @module
  */
-export * from "./errors.ts";
-export * from "./kv.ts";
-export * from "./node.ts";
-export * from "./transport.ts";
-export { configureLogging, logger } from "./log.ts";
+export { ErrorCode, KeyDoesNotExist, PreconditionFailed, RpcError } from "./errors.ts";
+export { Kv } from "./kv.ts";
+export { Node, type NodeOptions } from "./node.ts";
+export { StdioTransport } from "./transport.ts";

@@ -4,21 +4,18 @@
  * behind an injectable clock so the same node can run in virtual time.
  *
  * The surface mirrors Maelstrom's Go library: {@linkcode Node.on}, {@linkcode Node.reply},
- * {@linkcode Node.send}, {@linkcode Node.rpc} and {@linkcode Node.run}.
+ * {@linkcode Node.send}, {@linkcode Node.rpc} and {@linkcode Node.run}. Message shapes are declared
+ * once, as zod schemas: `node.on(schema, handler)` infers the handler's body type from the schema
+ * and hands it the parsed body.
  *
  * @module
  */
 import { z } from "zod";
 import type { Logger } from "@logtape/logtape";
+import { type Clock, realClock, type TimerHandle } from "./clock.ts";
 import { ErrorCode, RpcError } from "./errors.ts";
 import { configureLogging, logger } from "./log.ts";
-import {
-  type Clock,
-  realClock,
-  StdioTransport,
-  type TimerHandle,
-  type Transport,
-} from "./transport.ts";
+import { StdioTransport, type Transport } from "./transport.ts";
 
 /** Fields Maelstrom adds to every body. */
 export interface BodyMeta {
@@ -58,6 +55,18 @@ export type BodyOf<M extends { type: string }, T extends string> = [Extract<M, {
 export type Handler<B extends { type: string }> = (
   msg: Message<B>,
 ) => AnyBody | void | Promise<AnyBody | void>;
+
+/** The zod schema of one kind of request body: an object whose `type` is one string literal.
+ *
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ * import type { BodySchema } from "./node.ts";
+ * const Add = z.object({ type: z.literal("add"), delta: z.number().int().nonnegative() });
+ * const schema: BodySchema = Add;
+ * ```
+ */
+export type BodySchema = z.ZodObject<{ type: z.ZodLiteral<string> }, z.core.$ZodObjectConfig>;
 
 /** Options for {@linkcode Node}: leave them out to use stdin/stdout, real time and
  * `Math.random`. */
@@ -111,6 +120,9 @@ interface Pending {
 interface HandlerEntry {
   handler: Handler<AnyBody>;
   schema?: z.ZodType;
+  /** Whether the handler gets the schema's parsed body (the schema-first form) rather than the
+   * body as it arrived (the deprecated form, whose schema only checks). */
+  parsed: boolean;
 }
 
 /** The longest piece of an offending input line quoted in a log record. */
@@ -143,18 +155,20 @@ function installBigIntJson(): void {
 
 installBigIntJson();
 
-/** A Maelstrom node. `M` is the union of message bodies it receives, spelled as on the wire, so
- * handlers see typed bodies.
+/** A Maelstrom node. Each request type is declared once as a zod schema and registered with
+ * {@linkcode Node.on}, which types the handler from it. (`M`, a hand-written union of bodies,
+ * types only the deprecated `on(type, handler)` form and goes with it.)
  *
  * @example
  * ```ts
+ * import { z } from "zod";
  * import { Node } from "./node.ts";
  * import { MemoryTransport } from "./transport.ts";
  *
- * type Msg = { type: "echo"; echo: unknown };
+ * const Echo = z.object({ type: z.literal("echo"), echo: z.unknown() });
  * const transport = new MemoryTransport();
- * const node = new Node<Msg>({ transport });
- * node.on("echo", (msg) => ({ type: "echo_ok", echo: msg.body.echo }));
+ * const node = new Node({ transport });
+ * node.on(Echo, (msg) => ({ type: "echo_ok", echo: msg.body.echo }));
  * const done = node.run();
  * transport.deliver(JSON.stringify({
  *   src: "c0", dest: "n0", body: { type: "init", msg_id: 1, node_id: "n0", node_ids: ["n0"] },
@@ -208,25 +222,63 @@ export class Node<M extends { type: string } = AnyBody> {
     return this.#log;
   }
 
-  /** Registers the handler for requests of `type`. An optional zod `schema` checks the body
-   * first; a body that fails it is answered with error 12 (malformed-request). A handler for
-   * `init` runs after the node learned its id and before `init_ok` goes out.
+  /** Registers the handler for requests of one type, declared by its zod schema: an object whose
+   * `type` is a string literal. The handler's `msg.body` is typed as the schema's output, and it
+   * receives the *parsed* body (with defaults and transforms applied, unknown keys as the schema
+   * says) plus the envelope's `msg_id` and `in_reply_to`. A body that fails the schema never
+   * reaches the handler: it is answered with error 12 (malformed-request) naming the field. A
+   * handler for `init` runs after the node learned its id and before `init_ok` goes out.
+   *
+   * Throws a `TypeError` when the schema's `type` is not one string literal.
+   *
+   * @example
+   * ```ts
+   * import { z } from "zod";
+   * import { Node } from "./node.ts";
+   * import { MemoryTransport } from "./transport.ts";
+   * const Generate = z.object({ type: z.literal("generate") });
+   * const node = new Node({ transport: new MemoryTransport() });
+   * let next = 0;
+   * node.on(Generate, () => ({ type: "generate_ok", id: `${node.id}-${next++}` }));
+   * ```
+   */
+  on<S extends BodySchema>(schema: S, handler: Handler<z.output<S>>): this;
+  /** Registers the handler for requests of `type`, typed by the node's body union `M`. An optional
+   * zod `schema` checks the body first, and the handler gets the body as it arrived.
+   *
+   * @deprecated Declare the message as a zod schema and call `on(schema, handler)`, which types
+   * the handler from the schema and hands it the parsed body. This form goes once the challenges
+   * are converted.
    *
    * @example
    * ```ts
    * import { Node } from "./node.ts";
    * import { MemoryTransport } from "./transport.ts";
-   * const node = new Node<{ type: "generate" }>({ transport: new MemoryTransport() });
-   * let next = 0;
-   * node.on("generate", () => ({ type: "generate_ok", id: `${node.id}-${next++}` }));
+   * const node = new Node<{ type: "echo"; echo: unknown }>({ transport: new MemoryTransport() });
+   * node.on("echo", (msg) => ({ type: "echo_ok", echo: msg.body.echo }));
    * ```
    */
   on<T extends M["type"] | "init">(
     type: T,
     handler: Handler<BodyOf<M, T>>,
     schema?: z.ZodType,
+  ): this;
+  on(
+    typeOrSchema: string | BodySchema,
+    typedHandler: Handler<never>,
+    schema?: z.ZodType,
   ): this {
-    this.#handlers.set(type, { handler: handler as Handler<AnyBody>, schema });
+    // Either form's handler is typed for the bodies of its own type; dispatch only hands it those.
+    const handler = typedHandler as Handler<AnyBody>;
+    if (typeof typeOrSchema === "string") {
+      this.#handlers.set(typeOrSchema, { handler, schema, parsed: false });
+      return this;
+    }
+    this.#handlers.set(literalType(typeOrSchema), {
+      handler,
+      schema: typeOrSchema,
+      parsed: true,
+    });
     return this;
   }
 
@@ -437,23 +489,37 @@ export class Node<M extends { type: string } = AnyBody> {
       );
       return;
     }
-    if (entry.schema) {
-      const checked = entry.schema.safeParse(body);
-      if (!checked.success) {
-        const reason = z.prettifyError(checked.error).replaceAll("\n", " ");
-        this.#log.error("Malformed {type} request from {src}: {reason}", {
-          type: body.type,
-          src: msg.src,
-          reason,
-        });
-        this.#replyError(
-          msg,
-          new RpcError(ErrorCode.MalformedRequest, `Malformed "${body.type}" request: ${reason}`),
-        );
-        return;
-      }
+    const checked = this.#check(entry, msg);
+    if (checked) this.#invoke(entry.handler, checked);
+  }
+
+  /** Checks a request against its handler's schema. Returns the message to hand the handler (with
+   * the parsed body for a schema-first handler), or nothing when the body failed the schema and
+   * was answered with error 12 (malformed-request). */
+  #check(entry: HandlerEntry, msg: Message): Message | undefined {
+    if (!entry.schema) return msg;
+    const body = msg.body;
+    const checked = entry.schema.safeParse(body);
+    if (!checked.success) {
+      const reason = z.prettifyError(checked.error).replaceAll("\n", " ");
+      this.#log.error("Malformed {type} request from {src}: {reason}", {
+        type: body.type,
+        src: msg.src,
+        reason,
+      });
+      this.#replyError(
+        msg,
+        new RpcError(ErrorCode.MalformedRequest, `Malformed "${body.type}" request: ${reason}`),
+      );
+      return undefined;
     }
-    this.#invoke(entry.handler, msg);
+    if (!entry.parsed) return msg;
+    // The schema may strip keys it does not name, such as msg_id; the envelope's own fields are
+    // put back so replies and logs still find them.
+    const meta: BodyMeta = {};
+    if (body.msg_id !== undefined) meta.msg_id = body.msg_id;
+    if (body.in_reply_to !== undefined) meta.in_reply_to = body.in_reply_to;
+    return { ...msg, body: { ...(checked.data as AnyBody), ...meta } };
   }
 
   #invoke(handler: Handler<AnyBody>, msg: Message): void {
@@ -532,9 +598,11 @@ export class Node<M extends { type: string } = AnyBody> {
       finish();
       return;
     }
+    const request = this.#check(hook, msg);
+    if (!request) return;
     // A user init hook runs before init_ok, so the node is fully set up when Maelstrom starts.
     Promise.resolve()
-      .then(() => hook.handler(msg))
+      .then(() => hook.handler(request))
       .then(finish, (err) => this.#handlerFailed(msg, err));
   }
 
@@ -573,6 +641,19 @@ export class Node<M extends { type: string } = AnyBody> {
     }
     this.#transport.write(JSON.stringify({ src, dest, body }));
   }
+}
+
+/** The one `type` literal of a body schema, or a `TypeError` saying what the schema lacks. */
+function literalType(schema: BodySchema): string {
+  const field: unknown = schema?.shape?.type;
+  const values = field instanceof z.ZodLiteral ? [...field.values] : [];
+  if (values.length !== 1 || typeof values[0] !== "string") {
+    throw new TypeError(
+      'A handler\'s schema must be a zod object whose "type" is one string literal, such as ' +
+        'z.object({ type: z.literal("echo") })',
+    );
+  }
+  return values[0];
 }
 
 function quote(line: string): string {

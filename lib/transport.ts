@@ -1,39 +1,15 @@
 /**
- * How a node's protocol lines get in and out, and the clock it lives by. The default is
- * stdin/stdout and real time; the harness's simulator injects in-memory lines and virtual time
- * instead, so the same node code runs in both.
+ * How a node's protocol lines get in and out. The default is stdin/stdout; the harness's
+ * simulator and the lib's tests use {@linkcode MemoryTransport} instead, so the same node code runs
+ * in both.
  *
  * @module
  */
 import { logger } from "./log.ts";
 
-/** An opaque timer handle, as returned by {@linkcode Clock.setTimeout}. */
-export type TimerHandle = unknown;
-
-/** A source of time and timers. Every timer a node uses goes through its clock, so a simulator
- * can run the node in virtual time.
- *
- * @example
- * ```ts
- * import { realClock } from "./transport.ts";
- * const started = realClock.now();
- * realClock.setTimeout(() => console.log(realClock.now() - started >= 0), 1);
- * ```
- */
-export interface Clock {
-  /** Milliseconds since an arbitrary origin. */
-  now(): number;
-  /** Calls `fn` once after `ms` milliseconds; returns a handle for {@linkcode Clock.clearTimeout}. */
-  setTimeout(fn: () => void, ms: number): TimerHandle;
-  clearTimeout(handle: TimerHandle): void;
-}
-
-/** The wall clock: `performance.now()` and the runtime's timers. */
-export const realClock: Clock = {
-  now: () => performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as number),
-};
+/** @deprecated Import `Clock` and `TimerHandle` from `lib/clock.ts`; these re-exports go once
+ * `harness/clock.ts`, `harness/network.ts` and `harness/nodes/sim.ts` import from there. */
+export type { Clock, TimerHandle } from "./clock.ts";
 
 /** Carries whole protocol lines (JSON text without the trailing newline) in and out of a node.
  *
@@ -220,31 +196,51 @@ export class StdioTransport implements Transport {
   }
 }
 
-/** An in-memory transport for tests and for running nodes inside another program: `deliver()`
- * pushes an input line, `output` collects what the node wrote, and `onWrite` observes each line as
- * it is written.
+/** The most input lines {@linkcode MemoryTransport.deliver} queues before `start()`. */
+export const MAX_BACKLOG_LINES = 100_000;
+
+/** The most output lines a {@linkcode MemoryTransport} keeps in `output`; later lines still reach
+ * the write callback but are only counted in `droppedLines`. */
+export const MAX_KEPT_LINES = 1_000_000;
+
+/** An in-memory transport for tests and for running nodes inside another program, such as the
+ * harness's simulator: `deliver()` hands the node an input line and `end()` closes its input.
+ * Each line the node writes goes to the `write` callback when one is given (the host routes it
+ * and nothing is kept), and otherwise into `output`.
  *
  * @example
  * ```ts
  * import { MemoryTransport } from "./transport.ts";
- * const t = new MemoryTransport();
  * const seen: string[] = [];
+ * const t = new MemoryTransport();
  * const done = t.start((line) => seen.push(line));
  * t.deliver("hello");
+ * t.write("world");
  * t.end();
  * await done;
  * seen; // ["hello"]
+ * t.output; // ["world"]
+ *
+ * const routed: string[] = [];
+ * new MemoryTransport((line) => routed.push(line)).write("out"); // routed: ["out"]
  * ```
  */
 export class MemoryTransport implements Transport {
-  /** Every line the node wrote, in order. */
+  /** Every line the node wrote, in order, when no write callback was given (at most
+   * {@linkcode MAX_KEPT_LINES}). */
   readonly output: string[] = [];
-  /** Called synchronously with each line the node writes. */
-  onWrite: ((line: string) => void) | undefined;
+  /** Lines written past {@linkcode MAX_KEPT_LINES} and therefore not kept in `output`. */
+  droppedLines = 0;
+  #write: ((line: string) => void) | undefined;
   #onLine: ((line: string) => void) | undefined;
   #backlog: string[] = [];
   #end: (() => void) | undefined;
   #ended = false;
+
+  /** @param write receives each line the node writes; leave it out to collect them in `output`. */
+  constructor(write?: (line: string) => void) {
+    this.#write = write;
+  }
 
   start(onLine: (line: string) => void): Promise<void> {
     this.#onLine = onLine;
@@ -253,21 +249,33 @@ export class MemoryTransport implements Transport {
     return new Promise((resolve) => (this.#end = resolve));
   }
 
-  /** Hands one input line to the node (queued until `start`). */
+  /** Hands one input line to the node. Lines delivered before `start()` are queued, up to
+   * {@linkcode MAX_BACKLOG_LINES}; one more throws a `RangeError`, since a node that never starts
+   * would otherwise hold them forever. */
   deliver(line: string): void {
-    if (this.#onLine) this.#onLine(line);
-    else this.#backlog.push(line);
+    if (this.#onLine) {
+      this.#onLine(line);
+      return;
+    }
+    if (this.#backlog.length >= MAX_BACKLOG_LINES) {
+      throw new RangeError(
+        `The node has not started reading, and "${MAX_BACKLOG_LINES}" input lines already wait ` +
+          "for it; deliver them after start()",
+      );
+    }
+    this.#backlog.push(line);
   }
 
-  /** Ends the input, as closing stdin would. */
+  /** Ends the input, as closing stdin would: the promise of `start()` resolves. */
   end(): void {
     this.#ended = true;
     this.#end?.();
   }
 
   write(line: string): void {
-    this.output.push(line);
-    this.onWrite?.(line);
+    if (this.#write) this.#write(line);
+    else if (this.output.length < MAX_KEPT_LINES) this.output.push(line);
+    else this.droppedLines += 1;
   }
 
   flush(): Promise<void> {

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { MAX_LINE_BYTES, StdioTransport } from "./transport.ts";
+import {
+  MAX_BACKLOG_LINES,
+  MAX_KEPT_LINES,
+  MAX_LINE_BYTES,
+  MemoryTransport,
+  StdioTransport,
+} from "./transport.ts";
 
 const encoder = new TextEncoder();
 
@@ -97,4 +103,28 @@ Deno.test("a maximum line size that is not a positive whole number is refused", 
       (e: unknown) => e instanceof RangeError && e.message.includes(`"${bad}"`),
     );
   }
+});
+
+Deno.test("MemoryTransport routes written lines to its write callback and keeps none", async () => {
+  const routed: string[] = [];
+  const t = new MemoryTransport((line) => routed.push(line));
+  const seen: string[] = [];
+  t.deliver("queued before start");
+  const done = t.start((line) => seen.push(line));
+  t.deliver("after start");
+  t.write("out");
+  t.end();
+  await done;
+  assert.deepEqual(seen, ["queued before start", "after start"]);
+  assert.deepEqual(routed, ["out"]);
+  assert.deepEqual(t.output, []);
+});
+
+Deno.test("MemoryTransport bounds its backlog and the lines it keeps", () => {
+  const t = new MemoryTransport();
+  for (let i = 0; i < MAX_BACKLOG_LINES; i++) t.deliver("x");
+  assert.throws(() => t.deliver("one too many"), /has not started reading/);
+  for (let i = 0; i < MAX_KEPT_LINES + 2; i++) t.write("y");
+  assert.equal(t.output.length, MAX_KEPT_LINES);
+  assert.equal(t.droppedLines, 2);
 });
