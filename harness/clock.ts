@@ -6,7 +6,7 @@
  * @module
  */
 import { setImmediate } from "node:timers";
-import type { Clock, TimerHandle } from "../lib/transport.ts";
+import type { Clock, TimerHandle } from "../lib/clock.ts";
 
 /** A {@linkcode Clock} that can also sleep. */
 export interface HarnessClock extends Clock {

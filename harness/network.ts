@@ -8,7 +8,7 @@
  * @module
  */
 import type { HarnessClock } from "./clock.ts";
-import type { TimerHandle } from "../lib/transport.ts";
+import type { TimerHandle } from "../lib/clock.ts";
 import type { Rng } from "./types.ts";
 
 /** A message as the network carries it. `id` is the network's own counter, as in Maelstrom. */

@@ -7,10 +7,6 @@
  */
 import { logger } from "./log.ts";
 
-/** @deprecated Import `Clock` and `TimerHandle` from `lib/clock.ts`; these re-exports go once
- * `harness/clock.ts`, `harness/network.ts` and `harness/nodes/sim.ts` import from there. */
-export type { Clock, TimerHandle } from "./clock.ts";
-
 /** Carries whole protocol lines (JSON text without the trailing newline) in and out of a node.
  *
  * @example

@@ -9,7 +9,8 @@
 import assert from "node:assert/strict";
 import { createNode } from "../challenges/kafka.ts";
 import type { CheckResult, Op } from "../harness/types.ts";
-import { type Clock, MemoryTransport } from "../lib/mod.ts";
+import type { Clock } from "../lib/clock.ts";
+import { MemoryTransport } from "../lib/transport.ts";
 import { PARTS } from "../tasks/parts.ts";
 import { cli, explain, simulate } from "./support.ts";
 

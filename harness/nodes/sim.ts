@@ -7,7 +7,8 @@
  */
 import { configureSync, getConfig, type LogRecord, resetSync } from "@logtape/logtape";
 import type { Node, NodeOptions } from "../../lib/node.ts";
-import type { Clock, TimerHandle, Transport } from "../../lib/transport.ts";
+import type { Clock, TimerHandle } from "../../lib/clock.ts";
+import { MemoryTransport as SimTransport } from "../../lib/transport.ts";
 import type { VirtualClock } from "../clock.ts";
 import { stringifyExact } from "../json.ts";
 import type { Network, WireMessage } from "../network.ts";
@@ -39,37 +40,6 @@ export async function loadFactory(path: string): Promise<NodeFactory> {
  * own, so a node that draws more or fewer numbers does not change the harness's choices. */
 export function nodeRng(seed: number): SeededRng {
   return createRng(seed ^ 0x5eed);
-}
-
-class SimTransport implements Transport {
-  #onLine: ((line: string) => void) | undefined;
-  #end: (() => void) | undefined;
-  #write: (line: string) => void;
-
-  constructor(write: (line: string) => void) {
-    this.#write = write;
-  }
-
-  start(onLine: (line: string) => void): Promise<void> {
-    this.#onLine = onLine;
-    return new Promise((resolve) => (this.#end = resolve));
-  }
-
-  deliver(line: string): void {
-    this.#onLine?.(line);
-  }
-
-  end(): void {
-    this.#end?.();
-  }
-
-  write(line: string): void {
-    this.#write(line);
-  }
-
-  flush(): Promise<void> {
-    return Promise.resolve();
-  }
 }
 
 /** A pending timer of one node life, as the node's handle. */
