@@ -289,7 +289,7 @@ export class Network {
    * const net = new Network(new VirtualClock(), createRng(1), { latencyMs: 0, latencyDist: "constant" });
    * net.register("n0", { deliver: () => {} });
    * net.register("n1", { deliver: () => {} });
-   * net.send("n0", "n1", { type: "gossip" }).spoofed = true;
+   * net.send("n0", "n1", { type: "gossip" })!.spoofed = true;
    * net.stats(1, { excludeSpoofed: true }).servers["msg-count"]; // 0
    * ```
    */
