@@ -27,10 +27,12 @@
  *   `broadcast_ok`. So every value a client was told about, or saw in a read, is in the store,
  *   which no kill can erase. A leaf that waits too long for the hub stores the value itself.
  *
- * Under load those acknowledgements reach every leaf about twice a second, so the hub's own
- * batch, every `--batch-ms=N` (default 1000), only serves leaves that are quiet. Before
- * durability it carried everything, and 3d and 3e needed different intervals; now one setting
- * meets both, and the knob only trades messages for latency at low load (3b, 3c).
+ * Those acknowledgements reach a leaf whenever one of its own values is stored; the hub's own
+ * batch, every `--batch-ms=N` (default 150), serves the moments between them. That interval is
+ * the one knob, and it trades messages for latency: at 150 ms 3d's slowest value is in every read
+ * within about 135 ms of its acknowledgement, for about 2.05 server messages per operation; 3e,
+ * whose budget is 1.5 messages, runs with `--batch-ms=1000` (about 1.25 messages, values
+ * everywhere within 0.7 s). The simulator measured it so; BENCHMARKS.md has the real runs.
  *
  * **Run it.**
  * ```sh
@@ -99,10 +101,11 @@ export interface BroadcastConfig {
   tickMs: number;
 }
 
-/** The batch interval when no `--batch-ms` is given. Under load the hub's acknowledgements carry
- * the news to each leaf about twice a second, so the batch only reaches leaves that are quiet,
- * and a long interval costs 3d nothing in latency (see "What a crash does"). */
-export const DEFAULT_BATCH_MS = 1000;
+/** The batch interval when no `--batch-ms` is given: 3d's. A leaf hears of other leaves' values
+ * from the hub's acknowledgements of its own, which come at random moments; the batch bounds the
+ * wait in between. At 1000 ms (3e's setting) a quiet leaf could lag 0.7 s, past 3d's 550 ms
+ * bound, under Maelstrom's head-of-line delivery. */
+export const DEFAULT_BATCH_MS = 150;
 
 /** How long a leaf's client waits for the hub's word before the leaf stores the value itself. */
 export const FALLBACK_MS = 1500;
@@ -132,7 +135,7 @@ const BURST_MS = 250;
  * ```ts
  * import { parseConfig } from "./broadcast.ts";
  * parseConfig(["--batch-ms=1000"]).batchMs; // 1000
- * parseConfig([]).batchMs; // 1000
+ * parseConfig([]).batchMs; // 150
  * ```
  */
 export function parseConfig(args: readonly string[]): BroadcastConfig {
@@ -333,17 +336,19 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
   // The price, measured in the simulator (seed 1, fly.io command lines; before → after, the
   // "before" being the memory-only design with 3d at `--batch-ms=150`):
   // - Messages: 3a 0 → 0.96 servers msgs/op (its writes), 3b 1.86 → 2.26, 3c 1.62 → 2.15,
-  //   3d 2.11 → 1.24, 3e 0.74 → 1.24. The hub writes once per store round trip while values
-  //   arrive (two messages, ~5 a second), each leaf's first contact costs a key read, and the
-  //   acknowledgements that now carry the news replace most of 3d's batches.
+  //   3d 2.11 → 2.05 (both at `--batch-ms=150`), 3e 0.74 → 1.24 (both at 1000). The hub writes
+  //   once per store round trip while values arrive (two messages, ~5 a second), each leaf's
+  //   first contact costs a key read, and the acknowledgements that now carry the news replace
+  //   some of the batches.
   // - Latency: `broadcast_ok` waits for a hop to the hub, the write in flight, ours, and a hop
   //   back: 600 ms with 100 ms hops (it was immediate), up to `FALLBACK_MS` plus a write when
   //   the hub is out of reach. Each client waits for its answer before its next request, so a
-  //   3d run holds 9% fewer operations (1836 instead of 2028; 873 broadcasts, not 978). A value
+  //   3d run (measured at `--batch-ms=1000`) holds 9% fewer operations (1836 instead of 2028; 873 broadcasts, not 978). A value
   //   reaches every node's reads 300 ms after its broadcast (median; max 565 ms; it was 254 and
   //   348 ms), since the hub passes on only what is stored. Jepsen's stable latency counts from
   //   the acknowledgement (or the first read that shows the value), when the value is nearly
-  //   everywhere already: 0 ms median and max, from 254 and 348 ms.
+  //   everywhere already: 0 ms median, and 85 to 135 ms max over eight seeds of 3d, from 254 and
+  //   348 ms.
   // - The alternative, each leaf writing its clients' values itself, answers in one store round
   //   trip (200 ms) but costs two more messages per broadcast: ≥ 1.5 msgs/op in 3e.
 

@@ -213,6 +213,17 @@ function processesWith(marker: string): number[] {
   return pids;
 }
 
+/** The process group of a pid (field 5 of /proc/PID/stat), or 0 once it is gone. */
+function processGroupOf(pid: number): number {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    // The command name (field 2) may hold spaces; the fields after its ")" are plain.
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+  } catch {
+    return 0;
+  }
+}
+
 Deno.test("process: Ctrl-C kills every node; no orphan is left", async () => {
   const marker = `orphan-check-${crypto.randomUUID()}`;
   const child = new Deno.Command(Deno.execPath(), {
@@ -231,12 +242,15 @@ Deno.test("process: Ctrl-C kills every node; no orphan is left", async () => {
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  // The harness's own command line holds the marker too; the nodes are the others.
+  // The harness's own command line holds the marker too; the nodes are the others. Each node is
+  // its own process group, so count groups: while a launcher starts, its bash forks short-lived
+  // subshells that carry the marker as well.
   const nodePids = () => processesWith(marker).filter((pid) => pid !== child.pid);
-  for (let i = 0; i < 100 && nodePids().length < 3; i++) {
+  const nodeGroups = () => new Set(nodePids().map(processGroupOf).filter((g) => g > 0));
+  for (let i = 0; i < 100 && nodeGroups().size < 3; i++) {
     await new Promise((r) => setTimeout(r, 100));
   }
-  assert.equal(nodePids().length, 3, "three node processes started");
+  assert.equal(nodeGroups().size, 3, "three node process groups started");
   child.kill("SIGINT");
   const out = await child.output();
   assert.equal(out.code, 130);
