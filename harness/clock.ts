@@ -7,6 +7,7 @@
  */
 import { setImmediate } from "node:timers";
 import type { Clock, TimerHandle } from "../lib/clock.ts";
+import { heapPop, heapPush } from "./heap.ts";
 
 /** A {@linkcode Clock} that can also sleep. */
 export interface HarnessClock extends Clock {
@@ -135,36 +136,11 @@ export class VirtualClock implements HarnessClock {
   }
 
   #push(e: Event): void {
-    const h = this.#heap;
-    h.push(e);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!before(h[i], h[p])) break;
-      [h[i], h[p]] = [h[p], h[i]];
-      i = p;
-    }
+    heapPush(this.#heap, e, before);
   }
 
   #pop(): Event | undefined {
-    const h = this.#heap;
-    if (h.length === 0) return undefined;
-    const top = h[0];
-    const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1, r = l + 1;
-        let m = i;
-        if (l < h.length && before(h[l], h[m])) m = l;
-        if (r < h.length && before(h[r], h[m])) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m], h[i]];
-        i = m;
-      }
-    }
-    return top;
+    return heapPop(this.#heap, before);
   }
 }
 

@@ -8,6 +8,7 @@
  * @module
  */
 import type { HarnessClock } from "./clock.ts";
+import { heapPop, heapPush } from "./heap.ts";
 import type { TimerHandle } from "../lib/clock.ts";
 import type { Rng } from "./types.ts";
 
@@ -258,7 +259,7 @@ export class Network {
     this.journal.push(entry);
     this.onSend?.(entry);
     const latencyMs = isClient(src) || isClient(dest) ? 0 : this.#drawLatency();
-    heapPush(box.queue, { entry, deadlineMs: nowMs + latencyMs });
+    heapPush(box.queue, { entry, deadlineMs: nowMs + latencyMs }, earlier);
     // An idle loop is blocked waiting for a message in Maelstrom, so it takes this one at once.
     if (box.taken === undefined) this.#take(box);
     return entry;
@@ -345,7 +346,7 @@ export class Network {
     while (
       box.taken === undefined && !box.closed && box.listening && box.queue.length > 0
     ) {
-      const next = heapPop(box.queue)!;
+      const next = heapPop(box.queue, earlier)!;
       if (this.#killed(box, next.entry)) continue;
       if (this.#grudge.get(box.id)?.has(next.entry.src)) {
         next.entry.dropped = "partition";
@@ -372,7 +373,7 @@ export class Network {
     if (!box.listening) {
       // The loop was stopped (a client stopped waiting) before this message reached the endpoint:
       // it stays queued, unread.
-      heapPush(box.queue, held);
+      heapPush(box.queue, held, earlier);
       return;
     }
     box.running = true;
@@ -385,14 +386,14 @@ export class Network {
         const head = box.queue[0];
         const state = box.endpoint.state?.(head.entry) ?? "up";
         if (state === "killed") {
-          heapPop(box.queue);
+          heapPop(box.queue, earlier);
           head.entry.lost = "dead-node";
         } else if (!this.#grudge.get(box.id)?.has(head.entry.src)) {
           if (Math.floor(head.deadlineMs - nowMs) > 0) break;
-          heapPop(box.queue);
+          heapPop(box.queue, earlier);
           this.#receive(box, head.entry, nowMs, state);
         } else {
-          heapPop(box.queue);
+          heapPop(box.queue, earlier);
           head.entry.dropped = "partition";
         }
       }
@@ -448,35 +449,4 @@ export class Network {
 function earlier(a: Pending, b: Pending): boolean {
   return a.deadlineMs < b.deadlineMs ||
     (a.deadlineMs === b.deadlineMs && a.entry.id < b.entry.id);
-}
-
-function heapPush(h: Pending[], p: Pending): void {
-  h.push(p);
-  let i = h.length - 1;
-  while (i > 0) {
-    const parent = (i - 1) >> 1;
-    if (!earlier(h[i], h[parent])) break;
-    [h[i], h[parent]] = [h[parent], h[i]];
-    i = parent;
-  }
-}
-
-function heapPop(h: Pending[]): Pending | undefined {
-  if (h.length === 0) return undefined;
-  const top = h[0];
-  const last = h.pop()!;
-  if (h.length > 0) {
-    h[0] = last;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1, r = l + 1;
-      let m = i;
-      if (l < h.length && earlier(h[l], h[m])) m = l;
-      if (r < h.length && earlier(h[r], h[m])) m = r;
-      if (m === i) break;
-      [h[i], h[m]] = [h[m], h[i]];
-      i = m;
-    }
-  }
-  return top;
 }
