@@ -1,21 +1,11 @@
 import assert from "node:assert/strict";
 import { AnalyzeError, analyzeMain, analyzeRun } from "./analyze.ts";
 import { storedRun } from "./report/testing.ts";
+import { type CapturedRun, captureMain } from "./testing.ts";
 
 /** Runs `analyzeMain` with console output captured. */
-async function runMain(argv: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
-  const err: string[] = [];
-  const out: string[] = [];
-  const { error, log } = console;
-  console.error = (...xs: unknown[]) => err.push(xs.join(" "));
-  console.log = (...xs: unknown[]) => out.push(xs.join(" "));
-  try {
-    const code = await analyzeMain(argv);
-    return { code, stderr: err.join("\n"), stdout: out.join("\n") };
-  } finally {
-    console.error = error;
-    console.log = log;
-  }
+function runMain(argv: string[]): Promise<CapturedRun> {
+  return captureMain(() => analyzeMain(argv));
 }
 
 const TXN_ARGS = "-w txn-rw-register --node-count 2 --concurrency 2n --time-limit 5 --rate 200 " +

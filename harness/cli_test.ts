@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { LIMITS, main, parseTestArgs, UsageError } from "./cli.ts";
 import { createRunDir, removeEmptyRunDir } from "./results.ts";
+import { type CapturedRun, captureMain } from "./testing.ts";
 
 Deno.test("defaults are Maelstrom's", () => {
   const { opts, nodeArgs } = parseTestArgs(["--bin", "x"]);
@@ -195,19 +196,8 @@ Deno.test("sizes have upper bounds with a clear error beyond them", () => {
 });
 
 /** Runs `main` with console output captured. */
-async function runMain(argv: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
-  const err: string[] = [];
-  const out: string[] = [];
-  const { error, log } = console;
-  console.error = (...xs: unknown[]) => err.push(xs.join(" "));
-  console.log = (...xs: unknown[]) => out.push(xs.join(" "));
-  try {
-    const code = await main(argv);
-    return { code, stderr: err.join("\n"), stdout: out.join("\n") };
-  } finally {
-    console.error = error;
-    console.log = log;
-  }
+function runMain(argv: string[]): Promise<CapturedRun> {
+  return captureMain(() => main(argv));
 }
 
 const ECHO = new URL("../challenges/echo.ts", import.meta.url).pathname;

@@ -105,3 +105,38 @@ export function explain(results: CheckResult): string {
   );
   return JSON.stringify(Object.fromEntries(bad), null, 1).slice(0, 3000);
 }
+
+/** What a command's `main` printed and returned, with console output captured. */
+export interface CapturedRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs an in-process `main` (the CLI's or `analyze`'s) with `console.log` and `console.error`
+ * captured, and restores them afterwards.
+ *
+ * @example
+ * ```ts
+ * import { captureMain } from "./testing.ts";
+ * const run = await captureMain(() => {
+ *   console.log("hello");
+ *   return Promise.resolve(0);
+ * });
+ * run.stdout; // "hello"
+ * ```
+ */
+export async function captureMain(main: () => Promise<number>): Promise<CapturedRun> {
+  const err: string[] = [];
+  const out: string[] = [];
+  const { error, log } = console;
+  console.error = (...xs: unknown[]) => err.push(xs.join(" "));
+  console.log = (...xs: unknown[]) => out.push(xs.join(" "));
+  try {
+    const code = await main();
+    return { code, stderr: err.join("\n"), stdout: out.join("\n") };
+  } finally {
+    console.error = error;
+    console.log = log;
+  }
+}
