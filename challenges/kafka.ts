@@ -77,15 +77,23 @@ import {
 
 // ## Messages
 //
-// The four client requests, and `replicate`, which a leader sends to the other nodes (answered
-// by `replicate_ok` with how long each key's log now is there). Forwarded sends and polls reuse
-// the client's own message types: a node tells them apart by the sender, which is a node id.
+// The four client requests, and three that nodes send each other: `forward`, a send passed on to
+// its key's leader; `fetch`, a poll of keys asked of their leader (the `forward` design only);
+// and `replicate`, which a leader sends to the other nodes with the new entries of its keys. Each
+// carries an `ask` id, and the peer answers it with an `answer` naming that id, never with a reply
+// (see "Talking to peers" for why).
 export type Message =
   | { type: "send"; key: string; msg: unknown }
   | { type: "poll"; offsets: Record<string, number> }
   | { type: "commit_offsets"; offsets: Record<string, number> }
   | { type: "list_committed_offsets"; keys: string[] }
-  | { type: "replicate"; entries: Record<string, Pair[]> };
+  | { type: "forward"; ask: string; key: string; msg: unknown }
+  | { type: "fetch"; ask: string; offsets: Record<string, number> }
+  | { type: "replicate"; ask: string; entries: Record<string, Pair[]> }
+  | { type: "answer"; ask: string; body: Body };
+
+/** A message body: a `type` and whatever else. */
+type Body = { type: string; [field: string]: unknown };
 
 /** A log entry on the wire: `[offset, msg]`. */
 type Pair = [number, unknown];
@@ -96,9 +104,13 @@ const schemas = {
   poll: z.looseObject({ offsets: offsetsSchema }),
   commit_offsets: z.looseObject({ offsets: offsetsSchema }),
   list_committed_offsets: z.looseObject({ keys: z.array(z.string()) }),
+  forward: z.looseObject({ ask: z.string(), key: z.string(), msg: z.unknown() }),
+  fetch: z.looseObject({ ask: z.string(), offsets: offsetsSchema }),
   replicate: z.looseObject({
+    ask: z.string(),
     entries: z.record(z.string(), z.array(z.tuple([z.number().int(), z.unknown()]))),
   }),
+  answer: z.looseObject({ ask: z.string(), body: z.looseObject({ type: z.string() }) }),
 };
 
 /** The three designs, picked by the node's first argument (default `replicate`):
@@ -121,6 +133,10 @@ const maxReplicateEntries = 2000;
 
 /** The most messages a poll returns per key; the client simply polls again for more. */
 const maxPollPerKey = 100;
+
+/** How long a node waits for a peer's answer before the request fails as indeterminate (code 0),
+ * like an RPC's timeout. */
+const peerTimeoutMs = 1000;
 
 /** How often a lin-kv compare-and-set is retried before the request fails. */
 const maxCasAttempts = 20;
@@ -224,11 +240,23 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
   // checker allows. A pause keeps all the state: the node wakes up with its timers late and a
   // backlog of requests and replies. Lin-kv calls whose timeouts fired meanwhile are retried with
   // the same compare-and-set, which is idempotent here (a retry of a write that already landed
-  // fails, and the read that follows finds our tags). The price, measured on the fly.io command
-  // line: a compare-and-set per batch of sends to a key (sends arriving while one is in flight
-  // share the next; 0.96 messages per operation), and one read per key and node the first time it
-  // is polled (0.10), which take the design from 0.72 to 1.80 servers messages per operation, and a
-  // send at its leader from no lin-kv round trip to one.
+  // fails, and the read that follows finds our tags).
+  //
+  // A kill and a pause together are more than the sum of the two. What the killed life asked of a
+  // peer that was paused outlives it: the peer answers when it wakes up, and the answer reaches the
+  // new life. When peers answered with replies, matched by message number, the new life took such a
+  // reply for the reply to a request of its own, since it numbers its messages from 1 again: one
+  // send was acknowledged at another's offset and so sat at two (`duplicate` and
+  // `inconsistent-offsets` as real processes, issue #16), and a leader could take a replica's
+  // answer for lin-kv's and acknowledge a send no write held. So peers answer with `answer`
+  // messages, named by ids that no other life uses, and a life ignores the answers it did not ask
+  // for (see "Talking to peers"). That costs no message: a request and its answer are still two.
+  //
+  // The price of surviving crashes, measured on the fly.io command line: a compare-and-set per
+  // batch of sends to a key (sends arriving while one is in flight share the next; 0.96 messages
+  // per operation), and one read per key and node the first time it is polled (0.10), which take
+  // the design from 0.72 to 1.80 servers messages per operation, and a send at its leader from no
+  // lin-kv round trip to one.
   const logs = new Map<string, unknown[]>();
   const led = new Map<string, Led>();
   // For the keys this node leads, per peer: how many entries of each key the peer reported
@@ -242,7 +270,6 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
   let sendCount = 0;
 
   const leaderOf = (key: string) => node.nodeIds[hash(key) % node.nodeIds.length];
-  const fromPeer = (src: string) => node.nodeIds.includes(src);
   const logOf = (key: string) => getOrAdd(logs, key, () => []);
   const chunkKey = (key: string, chunk: number) => `log/${key}/${chunk}`;
 
@@ -278,7 +305,6 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
   }
   function inTime<B extends { type: string }>(handler: Handler<B>): Handler<B> {
     return async (req) => {
-      if (fromPeer(req.src)) return await handler(req); // A node drops late replies itself.
       const deadlineMs = node.now() + clientReplyDeadlineMs - backlogAgeMs();
       const late = () => {
         node.log.warn("Dropping the reply to {type} from {src}: its client has likely given up", {
@@ -297,6 +323,67 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
     };
   }
 
+  // ## Talking to peers
+  //
+  // A reply is matched to its request by `in_reply_to` alone, and a node numbers its messages
+  // from 1 again in every life (`Node` in lib/node.ts counts them per process). So a reply can
+  // outlive the life that asked for it: a peer that was paused answers the requests in its backlog
+  // when it wakes up, and if the asker was killed and restarted meanwhile, its new life takes each
+  // of those replies for the reply to its own request of the same number, whatever that request
+  // was. A leader's `send_ok` for the old life's forwarded send became the answer to the new
+  // life's forward of another message, which was acknowledged at the first one's offset and stored
+  // at another (issue #16); a replica's `replicate_ok` became lin-kv's `cas_ok` to a leader, which
+  // then acknowledged a send no write held (both in tests/crash_kafka_test.ts).
+  //
+  // So nodes never reply to each other. A request to a peer carries an `ask` id that is unique
+  // across lives (this life's random word and a counter), and the peer answers with a message of
+  // its own, `answer`, naming that id; an answer to an id this life is not waiting for is dropped,
+  // and with it every answer meant for an earlier life. The only replies a node matches by number
+  // are lin-kv's, and lin-kv is never paused: it answers at once, so a reply to a killed life comes
+  // while the node is down and is lost with it (Maelstrom takes a killed node off its network
+  // until it starts it again: `stop-node!` and `start-node!` in `src/maelstrom/process.clj`).
+  const waiting = new Map<string, (body: Body) => void>();
+  let askCount = 0;
+
+  /** Sends a request to a peer and resolves with the body of its answer. Rejects, as an RPC does,
+   * with the peer's error, or with code 0 when no answer comes within `peerTimeoutMs`. */
+  async function ask(peer: string, body: Body): Promise<Body> {
+    const id = `${life}.${askCount++}`;
+    const answered = new Promise<Body>((resolve) => waiting.set(id, resolve));
+    node.send(peer, { ...body, ask: id });
+    const answer = await Promise.race([answered, node.sleep(peerTimeoutMs).then(() => null)]);
+    waiting.delete(id);
+    if (answer === null) {
+      throw new RpcError(
+        ErrorCode.Timeout,
+        `"${peer}" did not answer ${body.type} within ${peerTimeoutMs} ms`,
+      );
+    }
+    if (answer.type === "error") throw RpcError.fromBody(answer);
+    return answer;
+  }
+
+  node.on("answer", (req) => {
+    waiting.get(req.body.ask)?.(req.body.body);
+  }, schemas.answer);
+
+  /** Serves a peer's request: what the handler returns, or the error it throws, goes back in an
+   * `answer`. Nothing goes back as a reply, not even an error. */
+  function answering<B extends { type: string; ask: string }>(
+    handler: (req: Parameters<Handler<B>>[0]) => Promise<Body> | Body,
+  ): Handler<B> {
+    return async (req) => {
+      let body: Body;
+      try {
+        body = await handler(req);
+      } catch (err) {
+        body = (err instanceof RpcError ? err : new RpcError(ErrorCode.Crash, String(err)))
+          .toBody();
+      }
+      node.send(req.src, { type: "answer", ask: req.body.ask, body });
+    };
+  }
+
   // ## Sending
   //
   // Any node but the leader forwards the request and relays the answer. A forwarded send that
@@ -308,25 +395,38 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
     inTime(async (req) => {
       const { key, msg } = req.body;
       const leader = leaderOf(key);
-      if (leader !== node.id && !fromPeer(req.src)) {
-        const reply = await node.rpc(leader, { type: "send", key, msg });
-        return { type: "send_ok", offset: reply.offset };
-      }
-      const state = await load(key);
-      if (state.queue.length >= maxQueuedSends) {
-        throw new RpcError(
-          ErrorCode.TemporarilyUnavailable,
-          `Key "${key}" already has ${maxQueuedSends} sends waiting for lin-kv`,
-        );
-      }
-      const offset = new Promise<number>((resolve, reject) => {
-        state.queue.push({ msg, tag: `${node.id}.${life}.${sendCount++}`, resolve, reject });
-      });
-      void flush(key, state);
-      return { type: "send_ok", offset: await offset };
+      if (leader === node.id) return { type: "send_ok", offset: await append(key, msg) };
+      const answer = await ask(leader, { type: "forward", key, msg });
+      return { type: "send_ok", offset: answer.offset };
     }),
     schemas.send,
   );
+
+  node.on(
+    "forward",
+    answering(async (req) => ({
+      type: "forward_ok",
+      offset: await append(req.body.key, req.body.msg),
+    })),
+    schemas.forward,
+  );
+
+  /** Queues a message at its key's leader (this node) and resolves with its offset once a write
+   * holding it has landed. */
+  async function append(key: string, msg: unknown): Promise<number> {
+    const state = await load(key);
+    if (state.queue.length >= maxQueuedSends) {
+      throw new RpcError(
+        ErrorCode.TemporarilyUnavailable,
+        `Key "${key}" already has ${maxQueuedSends} sends waiting for lin-kv`,
+      );
+    }
+    const offset = new Promise<number>((resolve, reject) => {
+      state.queue.push({ msg, tag: `${node.id}.${life}.${sendCount++}`, resolve, reject });
+    });
+    void flush(key, state);
+    return await offset;
+  }
 
   // The leader's view of a key: loaded once per life. A key whose load failed is forgotten, so
   // the next request tries again.
@@ -449,18 +549,22 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
   // reordered rounds are harmless and its copy stays a prefix, and answers with its lengths. The
   // leader believes that answer, even when it is smaller than before (the peer was restarted), and
   // sends from there next round: a lost message costs a round of staleness, never a gap.
-  node.on("replicate", (req) => {
-    const lengths: Record<string, number> = {};
-    for (const [key, pairs] of Object.entries(req.body.entries)) {
-      const log = logOf(key);
-      for (const [offset, msg] of pairs) {
-        if (offset === log.length) log.push(msg);
-        else if (offset > log.length) break;
+  node.on(
+    "replicate",
+    answering((req) => {
+      const lengths: Record<string, number> = {};
+      for (const [key, pairs] of Object.entries(req.body.entries)) {
+        const log = logOf(key);
+        for (const [offset, msg] of pairs) {
+          if (offset === log.length) log.push(msg);
+          else if (offset > log.length) break;
+        }
+        lengths[key] = log.length;
       }
-      lengths[key] = log.length;
-    }
-    return { type: "replicate_ok", lengths };
-  }, schemas.replicate);
+      return { type: "replicate_ok", lengths };
+    }),
+    schemas.replicate,
+  );
 
   if (design === "replicate") {
     node.every(replicateIntervalMs, () => Promise.all(node.peers.map(replicateTo)));
@@ -481,7 +585,7 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
     }
     let reply;
     try {
-      reply = await node.rpc(peer, { type: "replicate", entries });
+      reply = await ask(peer, { type: "replicate", entries });
     } catch (err) {
       node.log.warn("Replication to {peer} failed; the next round retries: {err}", {
         peer,
@@ -537,7 +641,7 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
     "poll",
     inTime(async (req) => {
       const msgs: Record<string, Pair[]> = {};
-      if (design === "replicate" || fromPeer(req.src)) {
+      if (design === "replicate") {
         await readLocal(req.body.offsets, msgs);
         return { type: "poll_ok", msgs };
       }
@@ -547,13 +651,23 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
       }
       await readLocal(byLeader.get(node.id) ?? {}, msgs);
       byLeader.delete(node.id);
-      const replies = await Promise.all(
-        [...byLeader].map(([leader, offsets]) => node.rpc(leader, { type: "poll", offsets })),
+      const answers = await Promise.all(
+        [...byLeader].map(([leader, offsets]) => ask(leader, { type: "fetch", offsets })),
       );
-      for (const reply of replies) Object.assign(msgs, reply.msgs);
+      for (const answer of answers) Object.assign(msgs, answer.msgs);
       return { type: "poll_ok", msgs };
     }),
     schemas.poll,
+  );
+
+  node.on(
+    "fetch",
+    answering(async (req) => {
+      const msgs: Record<string, Pair[]> = {};
+      await readLocal(req.body.offsets, msgs);
+      return { type: "fetch_ok", msgs };
+    }),
+    schemas.fetch,
   );
 
   // ## Committing
