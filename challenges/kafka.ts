@@ -35,17 +35,17 @@
  *
  * **Why lin-kv, and what a crash costs.** Maelstrom's `--nemesis kill` kills a node and starts a
  * fresh process in its place, and `--nemesis pause` freezes one. A leader that kept its logs in
- * memory (as this file did before, for 0.72 messages per operation) lost every acknowledged send
- * of its keys at the first kill: with `--nemesis partition,kill,pause` it failed 10 of 20 seeds,
- * with `unseen` sends and, once, an offset given to two messages (`inconsistent-offsets`). A quorum of replicas (Raft) is the textbook fix, but with two nodes a
- * majority is both of them, and `--nemesis kill` may kill both at once; `lin-kv` is the store the
- * fly.io page offers and Maelstrom keeps alive. The price is one compare-and-set (2 messages) per
- * batch of sends to a key, about 1 more message per operation on the fly.io command line, still
- * well under 5. With `--node-count 1` (5a) the same design keeps the one node's log across its
- * restarts for the same price; a single node keeping its log in memory would lose all of it. We keep
- * `lin-kv` for the consumer group's committed offsets as well: any node can answer
- * `list_committed_offsets` without knowing who leads which key, and an acknowledged commit is
- * visible everywhere at once.
+ * memory (as this file did before, for 0.72 messages per operation) lost every acknowledged send of
+ * its keys at the first kill: with `--nemesis partition,kill,pause` it failed 10 of 20 seeds, with
+ * `unseen` sends and, once, an offset given to two messages (`inconsistent-offsets`). A quorum of
+ * replicas (Raft) is the textbook fix, but with two nodes a majority is both of them, and
+ * `--nemesis kill` may kill both at once; `lin-kv` is the store the fly.io page offers and
+ * Maelstrom keeps alive. The price is one compare-and-set (2 messages) per batch of sends to a key,
+ * about 1 more message per operation on the fly.io command line, still well under 5. With
+ * `--node-count 1` (5a) the same design keeps the one node's log across its restarts for the same
+ * price; a single node keeping its log in memory would lose all of it. We keep `lin-kv` for the
+ * consumer group's committed offsets as well: any node can answer `list_committed_offsets` without
+ * knowing who leads which key, and an acknowledged commit is visible everywhere at once.
  *
  * **Run it.**
  * ```sh
@@ -77,41 +77,84 @@ import {
 
 // ## Messages
 //
-// The four client requests, and three that nodes send each other: `forward`, a send passed on to
-// its key's leader; `fetch`, a poll of keys asked of their leader (the `forward` design only);
-// and `replicate`, which a leader sends to the other nodes with the new entries of its keys. Each
-// carries an `ask` id, and the peer answers it with an `answer` naming that id, never with a reply
-// (see "Talking to peers" for why).
-export type Message =
-  | { type: "send"; key: string; msg: unknown }
-  | { type: "poll"; offsets: Record<string, number> }
-  | { type: "commit_offsets"; offsets: Record<string, number> }
-  | { type: "list_committed_offsets"; keys: string[] }
-  | { type: "forward"; ask: string; key: string; msg: unknown }
-  | { type: "fetch"; ask: string; offsets: Record<string, number> }
-  | { type: "replicate"; ask: string; entries: Record<string, Pair[]> }
-  | { type: "answer"; ask: string; body: Body };
+// Every message is declared once, as a zod schema. The runtime checks each request against the
+// schema its handler was registered with, answers a malformed one with error 12
+// (malformed-request) before the handler sees it, and types the handler's body from the schema.
+// First the four client requests, each answered with its type plus `_ok`:
+
+const Offsets = z.record(z.string(), z.number().int());
+
+/** A log entry on the wire: `[offset, msg]`. */
+const Pair = z.tuple([z.number().int(), z.unknown()]);
+type Pair = z.output<typeof Pair>;
+
+/** Per key, a run of a log from some offset on, as `poll_ok` carries it. */
+const Runs = z.record(z.string(), z.array(Pair));
+
+/** Appends `msg` to `key`'s log; `send_ok` carries its `offset`. */
+const Send = z.object({ type: z.literal("send"), key: z.string(), msg: z.unknown() });
+
+/** Asks, per key, for the messages from an offset on; `poll_ok` carries them as `msgs`. */
+const Poll = z.object({ type: z.literal("poll"), offsets: Offsets });
+
+/** Records, per key, the offset a consumer has processed up to. */
+const CommitOffsets = z.object({ type: z.literal("commit_offsets"), offsets: Offsets });
+
+/** Reads the committed offsets of `keys` back; `list_committed_offsets_ok` carries `offsets`. */
+const ListCommittedOffsets = z.object({
+  type: z.literal("list_committed_offsets"),
+  keys: z.array(z.string()),
+});
+
+// Then three requests that nodes send each other, each with the answer it expects. A peer
+// request carries an `ask` id, and the peer answers it with an `answer` naming that id, never
+// with a reply (see "Talking to peers" for why).
+
+/** A send passed on to its key's leader, which answers with the message's offset. */
+const Forward = z.object({
+  type: z.literal("forward"),
+  ask: z.string(),
+  key: z.string(),
+  msg: z.unknown(),
+});
+const ForwardOk = z.object({ type: z.literal("forward_ok"), offset: z.number().int() });
+
+/** A poll of the keys that the peer leads (the `forward` design only). */
+const Fetch = z.object({ type: z.literal("fetch"), ask: z.string(), offsets: Offsets });
+const FetchOk = z.object({ type: z.literal("fetch_ok"), msgs: Runs });
+
+/** New entries of a leader's keys; the peer answers with how long each key's log now is there. */
+const Replicate = z.object({ type: z.literal("replicate"), ask: z.string(), entries: Runs });
+const ReplicateOk = z.object({
+  type: z.literal("replicate_ok"),
+  lengths: z.record(z.string(), z.number().int()),
+});
+
+/** The answer to the peer request named by `ask`: one of the `_ok` bodies above, or an error. */
+const Answer = z.object({
+  type: z.literal("answer"),
+  ask: z.string(),
+  body: z.looseObject({ type: z.string() }),
+});
+
+/** Maelstrom's `init`, which the runtime answers itself; its handler here only starts the
+ * watchdog's clock (see "Answering in time"). */
+const Init = z.object({ type: z.literal("init") });
+
+/** Every request body a kafka node handles. */
+export type KafkaBody = z.output<
+  | typeof Send
+  | typeof Poll
+  | typeof CommitOffsets
+  | typeof ListCommittedOffsets
+  | typeof Forward
+  | typeof Fetch
+  | typeof Replicate
+  | typeof Answer
+>;
 
 /** A message body: a `type` and whatever else. */
 type Body = { type: string; [field: string]: unknown };
-
-/** A log entry on the wire: `[offset, msg]`. */
-type Pair = [number, unknown];
-
-const offsetsSchema = z.record(z.string(), z.number().int());
-const schemas = {
-  send: z.looseObject({ key: z.string(), msg: z.unknown() }),
-  poll: z.looseObject({ offsets: offsetsSchema }),
-  commit_offsets: z.looseObject({ offsets: offsetsSchema }),
-  list_committed_offsets: z.looseObject({ keys: z.array(z.string()) }),
-  forward: z.looseObject({ ask: z.string(), key: z.string(), msg: z.unknown() }),
-  fetch: z.looseObject({ ask: z.string(), offsets: offsetsSchema }),
-  replicate: z.looseObject({
-    ask: z.string(),
-    entries: z.record(z.string(), z.array(z.tuple([z.number().int(), z.unknown()]))),
-  }),
-  answer: z.looseObject({ ask: z.string(), body: z.looseObject({ type: z.string() }) }),
-};
 
 /** The three designs, picked by the node's first argument (default `replicate`):
  * - `naive`: everything in lin-kv, an offset counter per key advanced by compare-and-set (for
@@ -203,12 +246,15 @@ interface Led {
  * await createNode({}, ["forward"]).run();
  * ```
  */
-export function createNode(options?: NodeOptions, args: readonly string[] = []): Node<Message> {
+export function createNode(
+  options?: NodeOptions,
+  args: readonly string[] = [],
+): Node<KafkaBody> {
   const design = (args[0] ?? "replicate") as Design;
   if (!DESIGNS.includes(design)) {
     throw new Error(`Unknown design "${args[0]}": expected one of ${DESIGNS.join(", ")}`);
   }
-  const node = new Node<Message>(options);
+  const node = new Node<KafkaBody>(options);
   const kv = new Kv(node, "lin-kv");
   if (design === "naive") return naive(node, kv);
 
@@ -294,7 +340,7 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
     if (gapMs > frozenThresholdMs) [frozenMs, wokeAtMs] = [gapMs, node.now()];
     lastTickMs = node.now();
   });
-  node.on("init", () => {
+  node.on(Init, () => {
     lastTickMs = node.now();
   });
   /** How long a request arriving now may already have waited in a frozen node's backlog. */
@@ -345,9 +391,10 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
   const waiting = new Map<string, (body: Body) => void>();
   let askCount = 0;
 
-  /** Sends a request to a peer and resolves with the body of its answer. Rejects, as an RPC does,
-   * with the peer's error, or with code 0 when no answer comes within `peerTimeoutMs`. */
-  async function ask(peer: string, body: Body): Promise<Body> {
+  /** Sends a request to a peer and resolves with its answer, parsed by `Ok`. Rejects, as an RPC
+   * does, with the peer's error, or with code 0 when no answer comes within `peerTimeoutMs`; an
+   * answer that is not an `Ok` rejects with code 13 (crash), since the peer may have acted. */
+  async function ask<S extends z.ZodType>(peer: string, body: Body, Ok: S): Promise<z.output<S>> {
     const id = `${life}.${askCount++}`;
     const answered = new Promise<Body>((resolve) => waiting.set(id, resolve));
     node.send(peer, { ...body, ask: id });
@@ -360,12 +407,21 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
       );
     }
     if (answer.type === "error") throw RpcError.fromBody(answer);
-    return answer;
+    const ok = Ok.safeParse(answer);
+    if (!ok.success) {
+      throw new RpcError(
+        ErrorCode.Crash,
+        `"${peer}" answered ${body.type} with a malformed ${answer.type}: ${
+          z.prettifyError(ok.error).replaceAll("\n", " ")
+        }`,
+      );
+    }
+    return ok.data;
   }
 
-  node.on("answer", (req) => {
+  node.on(Answer, (req) => {
     waiting.get(req.body.ask)?.(req.body.body);
-  }, schemas.answer);
+  });
 
   /** Serves a peer's request: what the handler returns, or the error it throws, goes back in an
    * `answer`. Nothing goes back as a reply, not even an error. */
@@ -391,24 +447,22 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
   // written it. The leader queues the message and answers once a write holding it has landed, with
   // its offset.
   node.on(
-    "send",
+    Send,
     inTime(async (req) => {
       const { key, msg } = req.body;
       const leader = leaderOf(key);
       if (leader === node.id) return { type: "send_ok", offset: await append(key, msg) };
-      const answer = await ask(leader, { type: "forward", key, msg });
+      const answer = await ask(leader, { type: "forward", key, msg }, ForwardOk);
       return { type: "send_ok", offset: answer.offset };
     }),
-    schemas.send,
   );
 
   node.on(
-    "forward",
+    Forward,
     answering(async (req) => ({
       type: "forward_ok",
       offset: await append(req.body.key, req.body.msg),
     })),
-    schemas.forward,
   );
 
   /** Queues a message at its key's leader (this node) and resolves with its offset once a write
@@ -550,7 +604,7 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
   // leader believes that answer, even when it is smaller than before (the peer was restarted), and
   // sends from there next round: a lost message costs a round of staleness, never a gap.
   node.on(
-    "replicate",
+    Replicate,
     answering((req) => {
       const lengths: Record<string, number> = {};
       for (const [key, pairs] of Object.entries(req.body.entries)) {
@@ -563,7 +617,6 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
       }
       return { type: "replicate_ok", lengths };
     }),
-    schemas.replicate,
   );
 
   if (design === "replicate") {
@@ -585,7 +638,7 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
     }
     let reply;
     try {
-      reply = await ask(peer, { type: "replicate", entries });
+      reply = await ask(peer, { type: "replicate", entries }, ReplicateOk);
     } catch (err) {
       node.log.warn("Replication to {peer} failed; the next round retries: {err}", {
         peer,
@@ -593,7 +646,7 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
       });
       return;
     }
-    for (const [key, length] of Object.entries(reply.lengths as Record<string, number>)) {
+    for (const [key, length] of Object.entries(reply.lengths)) {
       have.set(key, length);
       // Sends that arrived during the round keep the key behind.
       if (length >= logs.get(key)!.length) keys.delete(key);
@@ -638,7 +691,7 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
   }
 
   node.on(
-    "poll",
+    Poll,
     inTime(async (req) => {
       const msgs: Record<string, Pair[]> = {};
       if (design === "replicate") {
@@ -652,22 +705,20 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
       await readLocal(byLeader.get(node.id) ?? {}, msgs);
       byLeader.delete(node.id);
       const answers = await Promise.all(
-        [...byLeader].map(([leader, offsets]) => ask(leader, { type: "fetch", offsets })),
+        [...byLeader].map(([leader, offsets]) => ask(leader, { type: "fetch", offsets }, FetchOk)),
       );
       for (const answer of answers) Object.assign(msgs, answer.msgs);
       return { type: "poll_ok", msgs };
     }),
-    schemas.poll,
   );
 
   node.on(
-    "fetch",
+    Fetch,
     answering(async (req) => {
       const msgs: Record<string, Pair[]> = {};
       await readLocal(req.body.offsets, msgs);
       return { type: "fetch_ok", msgs };
     }),
-    schemas.fetch,
   );
 
   // ## Committing
@@ -676,11 +727,11 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
   // through this node. Invariant: once `durableKnown`, `durable` is exactly what lin-kv holds
   // there, because only this node writes it. A new life starts with `durable` empty and not known:
   // its first compare-and-set fails if an earlier life wrote the document, and the read that
-  // follows makes it known. A commit is merged into `pending` and answered once a write containing it has
-  // succeeded. Writes go one at a time, each a compare-and-set from `durable`, which therefore
-  // always succeeds; the CAS only guards against a write that timed out here but still landed in
-  // lin-kv later, which a plain write would let overwrite a newer document. Commits that arrive
-  // while a write is in flight are written together by the next one.
+  // follows makes it known. A commit is merged into `pending` and answered once a write containing
+  // it has succeeded. Writes go one at a time, each a compare-and-set from `durable`, which
+  // therefore always succeeds; the CAS only guards against a write that timed out here but still
+  // landed in lin-kv later, which a plain write would let overwrite a newer document. Commits that
+  // arrive while a write is in flight are written together by the next one.
   let durable: Record<string, number> = {};
   let durableKnown = false;
   const pending = new Map<string, number>();
@@ -707,7 +758,7 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
   }
 
   node.on(
-    "commit_offsets",
+    CommitOffsets,
     inTime(async (req) => {
       for (const [key, offset] of Object.entries(req.body.offsets)) {
         pending.set(key, Math.max(pending.get(key) ?? -1, offset));
@@ -717,14 +768,13 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
       await write;
       return { type: "commit_offsets_ok" };
     }),
-    schemas.commit_offsets,
   );
 
   // A list reads the peers' documents (linearizable reads, so they hold every commit those peers
   // have acknowledged), and this node's own until it is known, and takes, per key, the highest
   // offset.
   node.on(
-    "list_committed_offsets",
+    ListCommittedOffsets,
     inTime(async (req) => {
       const owners = durableKnown ? node.peers : node.nodeIds;
       const docs = await Promise.all(
@@ -735,7 +785,6 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
       for (const key of req.body.keys) if (key in all) offsets[key] = all[key];
       return { type: "list_committed_offsets_ok", offsets };
     }),
-    schemas.list_committed_offsets,
   );
 
   return node;
@@ -746,16 +795,16 @@ if (import.meta.main) await createNode({}, Deno.args).run();
 // ## The naive design, for comparison
 //
 // Everything lives in lin-kv: `next/<key>` is the key's next offset, `msg/<key>/<offset>` one
-// message, `commit/<key>` the committed offset. A send claims an offset with read +
-// compare-and-set (4 messages, more when the other node wins the race) and writes the message
-// (2 more). A poll reads messages one by one until the first missing one, which ends the gap-free
-// run (2 messages per message, plus 2 for the miss, even when there is nothing new). That is
-// correct, since an offset is claimed by one send only and a message never changes once written,
-// but it costs about a dozen servers messages per operation (see BENCHMARKS.md); a send whose message write is lost would also
-// stall its key for good, and a kill between a send's two writes does exactly that, so this design
-// does not survive `--nemesis kill`.
-function naive(node: Node<Message>, kv: Kv): Node<Message> {
-  node.on("send", async (req) => {
+// message, `commit/<key>` the committed offset. A send claims an offset with read + compare-and-set
+// (4 messages, more when the other node wins the race) and writes the message (2 more). A poll
+// reads messages one by one until the first missing one, which ends the gap-free run (2 messages
+// per message, plus 2 for the miss, even when there is nothing new). That is correct, since an
+// offset is claimed by one send only and a message never changes once written, but it costs about a
+// dozen servers messages per operation (see BENCHMARKS.md); a send whose message write is lost
+// would also stall its key for good, and a kill between a send's two writes does exactly that, so
+// this design does not survive `--nemesis kill`.
+function naive(node: Node<KafkaBody>, kv: Kv): Node<KafkaBody> {
+  node.on(Send, async (req) => {
     const { key, msg } = req.body;
     for (let attempt = 1;; attempt++) {
       const offset = await kv.readOr<number>(`next/${key}`, 0);
@@ -768,9 +817,9 @@ function naive(node: Node<Message>, kv: Kv): Node<Message> {
       await kv.write(`msg/${key}/${offset}`, msg);
       return { type: "send_ok", offset };
     }
-  }, schemas.send);
+  });
 
-  node.on("poll", async (req) => {
+  node.on(Poll, async (req) => {
     const msgs: Record<string, Pair[]> = {};
     await Promise.all(
       Object.entries(req.body.offsets).map(async ([key, start]) => {
@@ -787,23 +836,23 @@ function naive(node: Node<Message>, kv: Kv): Node<Message> {
       }),
     );
     return { type: "poll_ok", msgs };
-  }, schemas.poll);
+  });
 
-  node.on("commit_offsets", async (req) => {
+  node.on(CommitOffsets, async (req) => {
     await Promise.all(
       Object.entries(req.body.offsets).map(([key, offset]) => kv.write(`commit/${key}`, offset)),
     );
     return { type: "commit_offsets_ok" };
-  }, schemas.commit_offsets);
+  });
 
-  node.on("list_committed_offsets", async (req) => {
+  node.on(ListCommittedOffsets, async (req) => {
     const offsets: Record<string, number> = {};
     await Promise.all(req.body.keys.map(async (key) => {
       const offset = await kv.readOr<number | null>(`commit/${key}`, null);
       if (offset !== null) offsets[key] = offset;
     }));
     return { type: "list_committed_offsets_ok", offsets };
-  }, schemas.list_committed_offsets);
+  });
 
   return node;
 }
