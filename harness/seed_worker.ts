@@ -113,6 +113,7 @@ async function runSeed(seed: number, keep: boolean, workload: Workload): Promise
       explanation: describeFailure(outcome.results),
       virtualMs: outcome.network.elapsedMs(),
       wallMs: performance.now() - started,
+      ...(init.keepResults ? { results: outcome.results } : {}),
     };
   } catch (err) {
     await stop().catch(() => {});

@@ -47,6 +47,10 @@ export interface SeedVerdict {
   /** Virtual time the run covered, and the wall time it took. */
   virtualMs: number;
   wallMs: number;
+  /** The run's whole results, when {@linkcode SeedsOptions.keepResults} asked for them, so that
+   * a caller can hold every seed to goals beyond `valid?` (structured-cloned from the worker:
+   * exact floats arrive as plain objects). */
+  results?: CheckResult;
 }
 
 /** What the main thread tells a worker once, first. */
@@ -65,6 +69,8 @@ export interface WorkerInit {
   /** Print the phase lines Maelstrom logs ("Waiting for recovery...") on stderr: for a single
    * run; a thousand seeds would print a thousand. */
   logPhases?: boolean;
+  /** Send each seed's whole results with its verdict. */
+  keepResults?: boolean;
 }
 
 /** Messages to a worker. */
@@ -146,6 +152,8 @@ export interface SeedsOptions {
   logNetRecv?: boolean;
   /** Print the phase lines Maelstrom logs, such as "Waiting for recovery..." (for one run). */
   logPhases?: boolean;
+  /** Return each seed's whole results in its verdict ({@linkcode SeedVerdict.results}). */
+  keepResults?: boolean;
   /** Called after each finished seed with how many have finished. */
   onProgress?: (finished: number) => void;
 }
@@ -272,6 +280,7 @@ export async function runSeeds(options: SeedsOptions): Promise<SeedsResult> {
         logNetSend: options.logNetSend ?? false,
         logNetRecv: options.logNetRecv ?? false,
         logPhases: options.logPhases ?? false,
+        keepResults: options.keepResults ?? false,
       } satisfies ToWorker,
     );
     return slot;

@@ -1,6 +1,8 @@
 /**
- * Challenge 3 (broadcast, parts 3a–3e): the solution under the fly.io command lines in the
- * simulator, one real-process run, and broken nodes that the set-full checker must catch.
+ * Challenge 3 (broadcast, parts 3a–3e): the node's configuration, 3d and 3e under partitions, and
+ * broken nodes that the set-full checker must catch. The fly.io command lines run in
+ * `parts_test.ts`, on 20 simulated seeds held to the parts' goals (`part_goals.ts`: nothing lost,
+ * the message budgets and latency targets of 3d and 3e) and once as real processes.
  *
  * @module
  */
@@ -10,7 +12,7 @@ import type { NodeFactory } from "../harness/nodes/sim.ts";
 import type { CheckResult } from "../harness/types.ts";
 import { type Part, PARTS } from "../tasks/parts.ts";
 import { INVENTED } from "./fixtures/broadcast_invents.ts";
-import { cli, explain, simulate } from "./support.ts";
+import { explain, simulate } from "./support.ts";
 
 function part(id: string): Part {
   const found = PARTS.find((p) => p.id === id);
@@ -28,10 +30,6 @@ function solution(id: string): NodeFactory {
 }
 
 const workload = (r: CheckResult) => r.workload as Record<string, unknown>;
-const serversMsgsPerOp = (r: CheckResult) =>
-  ((r.net as Record<string, unknown>).servers as Record<string, number>)["msgs-per-op"];
-const latencies = (r: CheckResult) => workload(r)["stable-latencies"] as Record<string, number>;
-
 Deno.test("broadcast config: --batch-ms sets the batch interval and rejects nonsense", () => {
   assert.equal(parseConfig([]).batchMs, DEFAULT_BATCH_MS);
   assert.equal(parseConfig(["--batch-ms=1000"]).batchMs, 1000);
@@ -39,28 +37,6 @@ Deno.test("broadcast config: --batch-ms sets the batch interval and rejects nons
   assert.throws(() => parseConfig(["--batch-ms=0"]), /positive whole number/);
   assert.throws(() => parseConfig(["--batch-ms=fast"]), /not "fast"/);
   assert.throws(() => parseConfig(["--batchms=5"]), /batchms/);
-});
-
-Deno.test("broadcast 3a and 3b: valid, every value stable, in the simulator", async () => {
-  for (const id of ["3a", "3b"]) {
-    for (const seed of [1, 2, 3]) {
-      const run = await simulate(solution(id), flags(id), seed);
-      assert.equal(run.results["valid?"], true, `${id} seed ${seed}: ${explain(run.results)}`);
-      const w = workload(run.results);
-      assert.equal(w["lost-count"], 0);
-      assert.equal(w["stable-count"], w["attempt-count"]);
-    }
-  }
-});
-
-Deno.test("broadcast 3c: nothing lost under partitions, on 20 seeds", async () => {
-  for (let seed = 1; seed <= 20; seed++) {
-    const run = await simulate(solution("3c"), flags("3c"), seed);
-    const w = workload(run.results);
-    assert.equal(run.results["valid?"], true, `seed ${seed}: ${explain(run.results)}`);
-    assert.equal(w["lost-count"], 0, `seed ${seed}`);
-    assert.equal(w["never-read-count"], 0, `seed ${seed}`);
-  }
 });
 
 Deno.test("broadcast 3d and 3e stay correct under partitions, only slower", async () => {
@@ -71,44 +47,6 @@ Deno.test("broadcast 3d and 3e stay correct under partitions, only slower", asyn
       assert.equal(workload(run.results)["lost-count"], 0);
     }
   }
-});
-
-Deno.test("broadcast 3d and 3e: our targets hold in the simulator", async () => {
-  const targets = {
-    "3d": { msgsPerOp: 5, medianMs: 300, maxMs: 550 },
-    "3e": { msgsPerOp: 1.5, medianMs: 900, maxMs: 1800 },
-  };
-  for (const [id, target] of Object.entries(targets)) {
-    for (const seed of [1, 2, 3]) {
-      const run = await simulate(solution(id), flags(id), seed);
-      const at = `${id} seed ${seed}`;
-      assert.equal(run.results["valid?"], true, `${at}: ${explain(run.results)}`);
-      const msgs = serversMsgsPerOp(run.results);
-      const lat = latencies(run.results);
-      assert.ok(msgs <= target.msgsPerOp, `${at}: ${msgs} servers msgs/op`);
-      assert.ok(lat["0.5"] <= target.medianMs, `${at}: median ${lat["0.5"]} ms`);
-      assert.ok(lat["1"] <= target.maxMs, `${at}: max ${lat["1"]} ms`);
-    }
-  }
-});
-
-Deno.test("broadcast 3b as real processes: valid", async () => {
-  const run = await cli([
-    "-w",
-    "broadcast",
-    "--bin",
-    "launchers/broadcast",
-    "--node-count",
-    "5",
-    "--time-limit",
-    "5",
-    "--rate",
-    "10",
-  ]);
-  assert.ok(run.results, run.stderr);
-  assert.equal(run.results["valid?"], true, explain(run.results));
-  assert.equal(run.code, 0, run.stdout);
-  assert.equal(workload(run.results)["lost-count"], 0);
 });
 
 // --- Broken nodes are caught, with the anomaly named. ---
