@@ -50,41 +50,38 @@
  */
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { Kv, Node, type NodeOptions, PreconditionFailed } from "../lib/mod.ts";
+import { Init, Kv, Node, type NodeOptions, PreconditionFailed } from "../lib/mod.ts";
 
 // ## Messages
 //
-// The client's three requests, and `sync`, the only message between nodes. A `sync` carries
-// entries `from`, `from + 1`, ... of the sender's stream to the receiver (`values`). A stream is
-// named by `stream`: the sender's incarnation (a random number drawn when the process starts) and
-// an epoch that the sender bumps whenever it has to start the stream over. `ack` counts the
-// entries of the receiver's stream `acked_stream` that the sender holds (null: it holds no stream
-// of the receiver's). A sync is never answered directly.
-export type Message =
-  | { type: "broadcast"; message: number }
-  | { type: "read" }
-  | { type: "topology"; topology: Record<string, string[]> }
-  | {
-    type: "sync";
-    stream: StreamId;
-    from: number;
-    values: number[];
-    acked_stream: StreamId | null;
-    ack: number;
-  };
+// The client's three requests, spelled as on the wire. The topology names each node's suggested
+// neighbours; we bring our own, so it is only read to be acknowledged.
+const Broadcast = z.object({ type: z.literal("broadcast"), message: z.number() });
+const Read = z.object({ type: z.literal("read") });
+const Topology = z.object({
+  type: z.literal("topology"),
+  topology: z.record(z.string(), z.array(z.string())),
+});
 
 /** A stream's name: `[incarnation, epoch]` of its sender. */
-export type StreamId = [number, number];
+const StreamId = z.tuple([z.number(), z.number().int()]);
+export type StreamId = z.infer<typeof StreamId>;
 
-const streamSchema = z.tuple([z.number(), z.number().int()]);
-const syncSchema = z.object({
+// `sync` is the only message between nodes. It carries entries `from`, `from + 1`, ... of the
+// sender's stream to the receiver (`values`). A stream is named by `stream`: the sender's
+// incarnation (a random number drawn when the process starts) and an epoch that the sender bumps
+// whenever it has to start the stream over. `ack` counts the entries of the receiver's stream
+// `acked_stream` that the sender holds (null: it holds no stream of the receiver's). A sync is
+// never answered directly.
+const Sync = z.object({
   type: z.literal("sync"),
-  stream: streamSchema,
+  stream: StreamId,
   from: z.number().int().nonnegative(),
   values: z.array(z.number()),
-  acked_stream: streamSchema.nullable(),
+  acked_stream: StreamId.nullable(),
   ack: z.number().int().nonnegative(),
 });
+type SyncBody = z.infer<typeof Sync>;
 
 // ## Tuning
 
@@ -224,12 +221,12 @@ interface Request {
  * ```
  */
 export class ReplyWatch {
-  #node: Node<Message>;
+  #node: Node;
   #lastTickMs: number;
   #burstUntilMs = -Infinity;
   #burstAgeMs = 0;
 
-  constructor(node: Node<Message>) {
+  constructor(node: Node) {
     this.#node = node;
     this.#lastTickMs = node.now();
   }
@@ -275,9 +272,9 @@ interface Waiter extends Request {
  * await node.run();
  * ```
  */
-export function createNode(options?: NodeOptions, args: readonly string[] = []): Node<Message> {
+export function createNode(options?: NodeOptions, args: readonly string[] = []): Node {
   const config = parseConfig(args);
-  const node = new Node<Message>(options);
+  const node = new Node(options);
   const kv = new Kv(node, "lin-kv", { timeoutMs: KV_TIMEOUT_MS });
   const replies = new ReplyWatch(node);
 
@@ -354,7 +351,7 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
 
   // The hub is the first node. A single node (3a) is a hub without leaves, and sends nothing but
   // its writes.
-  node.on("init", () => {
+  node.on(Init, () => {
     const hub = node.nodeIds[0];
     isHub = node.id === hub;
     if (!isHub) hubLink = new Link(hub);
@@ -421,14 +418,15 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
     const ackDue = link.ackOwedSinceMs !== null && now - link.ackOwedSinceMs >= ackDelayMs;
     if (!news && !retransmit && !hello && !ackDue && !link.replyOwed) return;
     const ack = ackable(link);
-    node.send(link.peer, {
+    const sync: SyncBody = {
       type: "sync",
       stream: [incarnation, link.epoch],
       from: link.acked,
       values: [...link.pending],
       acked_stream: link.tracked,
       ack,
-    });
+    };
+    node.send(link.peer, sync);
     link.sent = link.head;
     link.lastSentAtMs = now;
     link.ackSent = ack;
@@ -468,17 +466,14 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
   // ## Handlers
   //
   // The topology is only a suggestion, and we bring our own, so we just acknowledge it.
-  node.on(
-    "topology",
-    () => replies.inTime(replies.arrived()) ? { type: "topology_ok" } : undefined,
-  );
+  node.on(Topology, () => replies.inTime(replies.arrived()) ? { type: "topology_ok" } : undefined);
 
   // A leaf forwards a new value at once. Holding it back would add latency for little gain: the
   // hub holds it until its next batch anyway, and the hub's fan-out, not the leaves' forwards, is
   // most of the bill (the breakdown is in BENCHMARKS.md). The answer waits until the value is
   // durable. A value the leaf knew but has not seen stored (another client sent it too) goes into
   // its stream once more, so the hub vouches for it.
-  node.on("broadcast", (msg) => {
+  node.on(Broadcast, (msg) => {
     const request = replies.arrived();
     const value = msg.body.message;
     if (shown.has(value)) return replies.inTime(request) ? { type: "broadcast_ok" } : undefined;
@@ -487,14 +482,14 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
     if (hubLink) flush(hubLink, config.ackDelayMs);
     void storeStep();
     return durableOk(value, request);
-  }, z.object({ type: z.literal("broadcast"), message: z.number() }));
+  });
 
   node.on(
-    "read",
+    Read,
     () => replies.inTime(replies.arrived()) ? { type: "read_ok", messages: [...shown] } : undefined,
   );
 
-  node.on("sync", (msg) => {
+  node.on(Sync, (msg) => {
     const link = links.find((l) => l.peer === msg.src);
     if (!link) {
       node.log.error("Ignoring a sync from {src}, which is not a peer of ours", { src: msg.src });
@@ -504,7 +499,7 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
     takeAck(link, ackedStream, ack);
     takeValues(link, stream, from, batch);
     void storeStep();
-  }, syncSchema);
+  });
 
   // The peer's acknowledgement of our stream. If it names no stream of this process, the peer
   // is new (or has lost track), and what it acknowledged before is gone: we start over. A count

@@ -16,5 +16,5 @@
  */
 export { ErrorCode, KeyDoesNotExist, PreconditionFailed, RpcError } from "./errors.ts";
 export { Kv } from "./kv.ts";
-export { type Handler, Node, type NodeOptions } from "./node.ts";
+export { type Handler, Init, Node, type NodeOptions } from "./node.ts";
 export { StdioTransport } from "./transport.ts";
