@@ -14,6 +14,7 @@
  *
  * @module
  */
+export { type Arrival, ReplyDeadline } from "./deadline.ts";
 export { ErrorCode, KeyDoesNotExist, PreconditionFailed, RpcError } from "./errors.ts";
 export { Kv } from "./kv.ts";
 export { type Handler, Init, Node, type NodeOptions } from "./node.ts";
