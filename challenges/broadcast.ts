@@ -50,41 +50,46 @@
  */
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { Kv, Node, type NodeOptions, PreconditionFailed } from "../lib/mod.ts";
+import {
+  type Arrival,
+  Init,
+  Kv,
+  Node,
+  type NodeOptions,
+  PreconditionFailed,
+  ReplyDeadline,
+} from "../lib/mod.ts";
 
 // ## Messages
 //
-// The client's three requests, and `sync`, the only message between nodes. A `sync` carries
-// entries `from`, `from + 1`, ... of the sender's stream to the receiver (`values`). A stream is
-// named by `stream`: the sender's incarnation (a random number drawn when the process starts) and
-// an epoch that the sender bumps whenever it has to start the stream over. `ack` counts the
-// entries of the receiver's stream `acked_stream` that the sender holds (null: it holds no stream
-// of the receiver's). A sync is never answered directly.
-export type Message =
-  | { type: "broadcast"; message: number }
-  | { type: "read" }
-  | { type: "topology"; topology: Record<string, string[]> }
-  | {
-    type: "sync";
-    stream: StreamId;
-    from: number;
-    values: number[];
-    acked_stream: StreamId | null;
-    ack: number;
-  };
+// The client's three requests, spelled as on the wire. The topology names each node's suggested
+// neighbours; we bring our own, so it is only read to be acknowledged.
+const Broadcast = z.object({ type: z.literal("broadcast"), message: z.number() });
+const Read = z.object({ type: z.literal("read") });
+const Topology = z.object({
+  type: z.literal("topology"),
+  topology: z.record(z.string(), z.array(z.string())),
+});
 
 /** A stream's name: `[incarnation, epoch]` of its sender. */
-export type StreamId = [number, number];
+const StreamId = z.tuple([z.number(), z.number().int()]);
+export type StreamId = z.infer<typeof StreamId>;
 
-const streamSchema = z.tuple([z.number(), z.number().int()]);
-const syncSchema = z.object({
+// `sync` is the only message between nodes. It carries entries `from`, `from + 1`, ... of the
+// sender's stream to the receiver (`values`). A stream is named by `stream`: the sender's
+// incarnation (a random number drawn when the process starts) and an epoch that the sender bumps
+// whenever it has to start the stream over. `ack` counts the entries of the receiver's stream
+// `acked_stream` that the sender holds (null: it holds no stream of the receiver's). A sync is
+// never answered directly.
+const Sync = z.object({
   type: z.literal("sync"),
-  stream: streamSchema,
+  stream: StreamId,
   from: z.number().int().nonnegative(),
   values: z.array(z.number()),
-  acked_stream: streamSchema.nullable(),
+  acked_stream: StreamId.nullable(),
   ack: z.number().int().nonnegative(),
 });
+type SyncBody = z.infer<typeof Sync>;
 
 // ## Tuning
 
@@ -96,8 +101,8 @@ export interface BroadcastConfig {
   ackDelayMs: number;
   /** How long a side waits for an acknowledgement before it sends the same values again. */
   retransmitMs: number;
-  /** How often a node checks its timers: a leaf's acknowledgements and retransmissions, and
-   * every node's watch for having been paused. */
+  /** How often a node checks its timers: clients that waited too long, the store, and on a leaf
+   * its acknowledgements and retransmissions. */
   tickMs: number;
 }
 
@@ -115,19 +120,6 @@ const GROUP_COMMIT_MS = 10;
 
 /** How long the hub waits for `lin-kv` before it treats a request as lost. */
 const KV_TIMEOUT_MS = 2000;
-
-/** Maelstrom's clients give up on a request after 5 s and, with their next request, close their
- * connection; a reply to a closed client is a line Maelstrom cannot route, and it stops reading
- * the node's output for the rest of the test. So a node answers only while the request is
- * younger than this, and a client that waited longer sees a timeout, as it would anyway. */
-export const REPLY_DEADLINE_MS = 4000;
-
-/** A gap this long between two of a node's ticks means the node was paused (or starved). */
-const FROZEN_GAP_MS = 1000;
-
-/** After a pause, requests that waited in the node's input arrive in one burst; anything the node
- * handles this soon after noticing the pause may be as old as the pause. */
-const BURST_MS = 250;
 
 /** Reads `--batch-ms=N` from the node's command-line arguments; the rest follows from it.
  *
@@ -203,66 +195,8 @@ class Link {
 const sameStream = (a: StreamId | null, b: StreamId | null) =>
   a !== null && b !== null && a[0] === b[0] && a[1] === b[1];
 
-// ## Answering clients in time
-//
-// A request remembers when it arrived and how old it may already have been then, so that a reply
-// that could reach a closed client is never written (see `REPLY_DEADLINE_MS`).
-interface Request {
-  arrivedAtMs: number;
-  ageOnArrivalMs: number;
-}
-
-/** Keeps a node from answering clients that have given up. Every node ticks it every `tickMs`: a
- * tick that comes much later than due means the node was paused, and requests it handles just
- * after that may have waited in its input for the whole pause.
- *
- * @example
- * ```ts ignore
- * const replies = new ReplyWatch(node);
- * node.every(100, () => replies.tick());
- * node.on("read", () => replies.inTime(replies.arrived()) ? { type: "read_ok" } : undefined);
- * ```
- */
-export class ReplyWatch {
-  #node: Node<Message>;
-  #lastTickMs: number;
-  #burstUntilMs = -Infinity;
-  #burstAgeMs = 0;
-
-  constructor(node: Node<Message>) {
-    this.#node = node;
-    this.#lastTickMs = node.now();
-  }
-
-  /** Called every `tickMs`. */
-  tick(): void {
-    const now = this.#node.now();
-    const gapMs = now - this.#lastTickMs;
-    if (gapMs > FROZEN_GAP_MS) {
-      this.#burstUntilMs = now + BURST_MS;
-      this.#burstAgeMs = gapMs;
-    }
-    this.#lastTickMs = now;
-  }
-
-  /** Stamps a request as it arrives. A request handled before the first late tick fires is caught
-   * by the time since the last tick; one handled just after it, by the burst window. */
-  arrived(): Request {
-    const now = this.#node.now();
-    const sinceTickMs = now - this.#lastTickMs;
-    const burstMs = now <= this.#burstUntilMs ? this.#burstAgeMs : 0;
-    return { arrivedAtMs: now, ageOnArrivalMs: Math.max(sinceTickMs, burstMs) };
-  }
-
-  /** Whether a reply written now still reaches the client before it gives up. */
-  inTime(request: Request): boolean {
-    const ageMs = request.ageOnArrivalMs + this.#node.now() - request.arrivedAtMs;
-    return ageMs < REPLY_DEADLINE_MS;
-  }
-}
-
 /** A client waiting for its value to become durable. */
-interface Waiter extends Request {
+interface Waiter extends Arrival {
   resolve: (body: { type: "broadcast_ok" } | undefined) => void;
 }
 
@@ -275,11 +209,14 @@ interface Waiter extends Request {
  * await node.run();
  * ```
  */
-export function createNode(options?: NodeOptions, args: readonly string[] = []): Node<Message> {
+export function createNode(options?: NodeOptions, args: readonly string[] = []): Node {
   const config = parseConfig(args);
-  const node = new Node<Message>(options);
+  const node = new Node(options);
   const kv = new Kv(node, "lin-kv", { timeoutMs: KV_TIMEOUT_MS });
-  const replies = new ReplyWatch(node);
+  // Maelstrom's clients give up on a request after 5 s, and a reply to a client that has given up
+  // silences the node for the rest of the test. `deadline` (lib/deadline.ts) drops the replies
+  // that would come too late, after a pause say, and tells how long a client still listens.
+  const deadline = new ReplyDeadline(node);
 
   // ## State
   //
@@ -308,8 +245,8 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
   let unstored: number[] = [];
   /** Whether a read or write of the store is in flight: a node keeps one at a time. */
   let storeBusy = false;
-  /** Clients waiting for their value to be durable, by value. Each waits `REPLY_DEADLINE_MS` at
-   * most, so this holds only the last few seconds' broadcasts. */
+  /** Clients waiting for their value to be durable, by value. Each waits until its client gives
+   * up at most, so this holds only the last few seconds' broadcasts. */
   const waiters = new Map<number, Waiter[]>();
 
   // ### What a crash does
@@ -320,10 +257,9 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
   // incarnation, so its peers can tell its streams from the dead process's:
   // - A restarted hub reads its key before it writes, and each leaf's key when it first hears
   //   from it, and sends what it read to each leaf on a new stream. A leaf whose values the dead
-  //   hub had acknowledged hears the hub's
-  //   acknowledgements name no stream of its own, so it starts its stream over with every value
-  //   it knows; values the dead hub had not made durable were never shown, and are still in
-  //   their leaf's queue.
+  //   hub had acknowledged hears the hub's acknowledgements name no stream of its own, so it
+  //   starts its stream over with every value it knows; values the dead hub had not made durable
+  //   were never shown, and are still in their leaf's queue.
   // - A restarted leaf has nothing, and says so: until it hears from the hub, it sends an empty
   //   message every `retransmitMs`. The hub sees that the leaf holds no stream of its own, starts
   //   its stream to the leaf over, with every value, and reads the leaf's key, in case the leaf
@@ -331,7 +267,7 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
   // - A pause loses nothing: the node wakes up with a backlog of messages and timers that fired
   //   late. The streams absorb the backlog (stale entries are skipped, late acknowledgements
   //   still count). The clients are the danger: those that asked during the pause have given up,
-  //   and `ReplyWatch` keeps the node from answering them.
+  //   and `deadline` keeps the node from answering them.
   //
   // The price, measured in the simulator (seed 1, fly.io command lines; before → after, the
   // "before" being the memory-only design with 3d at `--batch-ms=150`):
@@ -354,7 +290,7 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
 
   // The hub is the first node. A single node (3a) is a hub without leaves, and sends nothing but
   // its writes.
-  node.on("init", () => {
+  node.on(Init, () => {
     const hub = node.nodeIds[0];
     isHub = node.id === hub;
     if (!isHub) hubLink = new Link(hub);
@@ -421,14 +357,15 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
     const ackDue = link.ackOwedSinceMs !== null && now - link.ackOwedSinceMs >= ackDelayMs;
     if (!news && !retransmit && !hello && !ackDue && !link.replyOwed) return;
     const ack = ackable(link);
-    node.send(link.peer, {
+    const sync: SyncBody = {
       type: "sync",
       stream: [incarnation, link.epoch],
       from: link.acked,
       values: [...link.pending],
       acked_stream: link.tracked,
       ack,
-    });
+    };
+    node.send(link.peer, sync);
     link.sent = link.head;
     link.lastSentAtMs = now;
     link.ackSent = ack;
@@ -441,14 +378,14 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
     const list = waiters.get(value);
     if (!list) return;
     waiters.delete(value);
-    for (const w of list) w.resolve(replies.inTime(w) ? { type: "broadcast_ok" } : undefined);
+    for (const w of list) w.resolve({ type: "broadcast_ok" });
   }
 
   /** Waits until `value` is durable, or until its client has given up (then no reply). */
-  function durableOk(value: number, request: Request): Promise<{ type: "broadcast_ok" } | void> {
+  function durableOk(value: number, arrival: Arrival): Promise<{ type: "broadcast_ok" } | void> {
     return new Promise((resolve) => {
       const list = waiters.get(value) ?? [];
-      list.push({ ...request, resolve });
+      list.push({ ...arrival, resolve });
       waiters.set(value, list);
     });
   }
@@ -456,7 +393,7 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
   function dropExpiredWaiters(): void {
     for (const [value, list] of waiters) {
       const live = list.filter((w) => {
-        if (replies.inTime(w)) return true;
+        if (deadline.inTime(w)) return true;
         w.resolve(undefined);
         return false;
       });
@@ -468,33 +405,29 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
   // ## Handlers
   //
   // The topology is only a suggestion, and we bring our own, so we just acknowledge it.
-  node.on(
-    "topology",
-    () => replies.inTime(replies.arrived()) ? { type: "topology_ok" } : undefined,
-  );
+  node.on(Topology, deadline.guard(() => ({ type: "topology_ok" })));
 
   // A leaf forwards a new value at once. Holding it back would add latency for little gain: the
   // hub holds it until its next batch anyway, and the hub's fan-out, not the leaves' forwards, is
   // most of the bill (the breakdown is in BENCHMARKS.md). The answer waits until the value is
   // durable. A value the leaf knew but has not seen stored (another client sent it too) goes into
   // its stream once more, so the hub vouches for it.
-  node.on("broadcast", (msg) => {
-    const request = replies.arrived();
-    const value = msg.body.message;
-    if (shown.has(value)) return replies.inTime(request) ? { type: "broadcast_ok" } : undefined;
-    if (!values.has(value)) learn(value);
-    else if (hubLink && !hubLink.pending.includes(value)) hubLink.pending.push(value);
-    if (hubLink) flush(hubLink, config.ackDelayMs);
-    void storeStep();
-    return durableOk(value, request);
-  }, z.object({ type: z.literal("broadcast"), message: z.number() }));
-
   node.on(
-    "read",
-    () => replies.inTime(replies.arrived()) ? { type: "read_ok", messages: [...shown] } : undefined,
+    Broadcast,
+    deadline.guard((msg, arrival) => {
+      const value = msg.body.message;
+      if (shown.has(value)) return { type: "broadcast_ok" };
+      if (!values.has(value)) learn(value);
+      else if (hubLink && !hubLink.pending.includes(value)) hubLink.pending.push(value);
+      if (hubLink) flush(hubLink, config.ackDelayMs);
+      void storeStep();
+      return durableOk(value, arrival);
+    }),
   );
 
-  node.on("sync", (msg) => {
+  node.on(Read, deadline.guard(() => ({ type: "read_ok", messages: [...shown] })));
+
+  node.on(Sync, (msg) => {
     const link = links.find((l) => l.peer === msg.src);
     if (!link) {
       node.log.error("Ignoring a sync from {src}, which is not a peer of ours", { src: msg.src });
@@ -504,7 +437,7 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
     takeAck(link, ackedStream, ack);
     takeValues(link, stream, from, batch);
     void storeStep();
-  }, syncSchema);
+  });
 
   // The peer's acknowledgement of our stream. If it names no stream of this process, the peer
   // is new (or has lost track), and what it acknowledged before is gone: we start over. A count
@@ -675,18 +608,18 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
   // ## Background tasks
   //
   // The hub's batch: every `batchMs`, one message to each leaf that has news or is owed an
-  // acknowledgement (none when idle). Every node ticks every `tickMs`: the watch for pauses,
-  // clients that waited too long, a failed or overdue write, and on a leaf, whether an
-  // acknowledgement has waited long enough or its values need sending again.
+  // acknowledgement (none when idle). Every node ticks every `tickMs`: clients that waited too
+  // long, a failed or overdue write, and on a leaf, whether an acknowledgement has waited long
+  // enough or its values need sending again. (`deadline` keeps its own watch for pauses.)
   node.every(config.batchMs, () => {
     if (!isHub) return;
     for (const link of links) flush(link, 0);
   });
   node.every(config.tickMs, () => {
-    replies.tick();
     dropExpiredWaiters();
     if (hubLink) flush(hubLink, config.ackDelayMs);
-    // Not awaited: a tick that waited for the store would stall the pause watch.
+    // Not awaited: a tick that waited for the store would hold up acknowledgements and
+    // retransmissions.
     void storeStep();
   });
 

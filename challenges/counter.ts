@@ -50,14 +50,11 @@ import { ErrorCode, Kv, Node, type NodeOptions, RpcError } from "../lib/mod.ts";
 //
 // The two client requests, spelled as on the wire. Nodes never message each other: everything
 // they share goes through seq-kv.
-export type Message = { type: "add"; delta: number } | { type: "read" };
 
 /** A delta that is not a whole number of at least 0 would corrupt the count for good, so the
  * runtime answers it with error 12 (malformed-request) before the handler sees it. */
-const addSchema = z.looseObject({
-  type: z.literal("add"),
-  delta: z.number().int().nonnegative(),
-});
+const Add = z.object({ type: z.literal("add"), delta: z.number().int().nonnegative() });
+const Read = z.object({ type: z.literal("read") });
 
 /** What a node stores under its key: its count, and how many times the key has been written. The
  * round makes every write differ from the one before, so every write changes the store's state
@@ -107,8 +104,8 @@ interface WaitingAdd {
  * await createNode().run();
  * ```
  */
-export function createNode(options?: NodeOptions): Node<Message> {
-  const node = new Node<Message>(options);
+export function createNode(options?: NodeOptions): Node {
+  const node = new Node(options);
   const kv = new Kv(node, "seq-kv", { timeoutMs: KV_TIMEOUT_MS });
 
   // ## State
@@ -232,14 +229,14 @@ export function createNode(options?: NodeOptions): Node<Message> {
   // ## Handlers
   //
   // An add is acknowledged once it is in seq-kv (see "What a crash does").
-  node.on("add", async (msg) => {
+  node.on(Add, async (msg) => {
     await publish(msg.body.delta);
     return { type: "add_ok" };
-  }, addSchema);
+  });
 
   // A read costs no messages at all. It may be a little behind, which the checker allows: only the
   // final reads, taken after the recovery wait, must equal the total.
-  node.on("read", () => {
+  node.on(Read, () => {
     let total = published?.count ?? 0;
     for (const count of peerCounts.values()) total += count;
     return { type: "read_ok", value: total };

@@ -18,24 +18,27 @@
  *
  * @module
  */
+import { z } from "zod";
 import { Node, type NodeOptions } from "../lib/mod.ts";
 
 // ## Messages
 //
 // The one request this node receives, spelled exactly as on the wire. (`init` is handled by the
-// runtime.) The reply, `echo_ok`, is just the request with a new type.
-export type Message = { type: "echo"; echo: unknown };
+// runtime.) The schema is the message's only declaration: the runtime checks each request against
+// it, and the handler's types come from it. The reply, `echo_ok`, is just the request with a new
+// type.
+const Echo = z.object({ type: z.literal("echo"), echo: z.unknown() });
 
 /** Builds the echo node. The harness's simulator calls this with its own transport and clock;
  * run as a program, the node talks over stdin and stdout. */
-export function createNode(options?: NodeOptions): Node<Message> {
-  const node = new Node<Message>(options);
+export function createNode(options?: NodeOptions): Node {
+  const node = new Node(options);
 
   // ## Handlers
   //
   // Returning a body replies with it. The runtime adds `msg_id` and `in_reply_to`, so the client
   // can match the answer to its request.
-  node.on("echo", (msg) => ({ type: "echo_ok", echo: msg.body.echo }));
+  node.on(Echo, (msg) => ({ type: "echo_ok", echo: msg.body.echo }));
 
   // ### What a crash does
   //

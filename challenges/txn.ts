@@ -50,20 +50,37 @@
  *
  * @module
  */
+import { z } from "zod";
 import { Node, type NodeOptions } from "../lib/mod.ts";
 
 // ## Messages
 //
-// `txn` comes from clients. `replicate` carries a batch of committed writes from a peer: each
-// entry is `[key, value, lamport, node]`, the write's value and its transaction's version.
+// `txn` comes from clients: a list of micro-operations, each a read `["r", key, null]` or a write
+// `["w", key, value]`. The reply, `txn_ok`, is the same list with every read's `null` replaced by
+// the value the transaction saw (`null` still for a key never written).
+const Txn = z.object({
+  type: z.literal("txn"),
+  txn: z.array(z.union([
+    z.tuple([z.literal("r"), z.number().int(), z.null()]),
+    z.tuple([z.literal("w"), z.number().int(), z.number().int()]),
+  ])),
+});
+
+/** A micro-operation as `txn_ok` returns it. */
+type Done = ["r", number, number | null] | ["w", number, number];
+
+// `replicate` carries a batch of committed writes from a peer: each entry is
+// `[key, value, lamport, node]`, the write's value and its transaction's version.
+const Replicate = z.object({
+  type: z.literal("replicate"),
+  writes: z.array(z.tuple([z.number().int(), z.number().int(), z.number().int(), z.string()])),
+});
+type ReplicateBody = z.infer<typeof Replicate>;
+
 // `catch_up` is what a node sends each peer when it starts: "I have nothing; send me all you
 // have" (see "What a crash does").
-export type Mop = ["r", number, number | null] | ["w", number, number];
-export type Replicated = [key: number, value: number, lamport: number, node: string];
-export type Message =
-  | { type: "txn"; txn: Mop[] }
-  | { type: "replicate"; writes: Replicated[] }
-  | { type: "catch_up" };
+const CatchUp = z.object({ type: z.literal("catch_up") });
+type CatchUpBody = z.infer<typeof CatchUp>;
 
 /** How often each node ships its unacknowledged writes to each peer. Shorter means fresher
  * replicas and more messages; a transaction never waits for it. */
@@ -98,8 +115,8 @@ function newer(a: Version, b: Version | undefined): boolean {
  * await createNode().run();
  * ```
  */
-export function createNode(options?: NodeOptions): Node<Message> {
-  const node = new Node<Message>(options);
+export function createNode(options?: NodeOptions): Node {
+  const node = new Node(options);
 
   // ## State
   //
@@ -159,12 +176,13 @@ export function createNode(options?: NodeOptions): Node<Message> {
   // A transaction runs entirely here and now: reads see the transaction's own earlier writes,
   // else the replica; writes go to a private buffer. At the end the buffer is installed under a
   // fresh version and queued for every peer. No `await` anywhere, so nothing interleaves.
-  node.on("txn", (msg) => {
+  node.on(Txn, (msg) => {
     const buffer = new Map<number, number>();
-    const result: Mop[] = msg.body.txn.map(([f, key, value]): Mop => {
-      if (f === "w") {
-        buffer.set(key, value as number);
-        return ["w", key, value as number];
+    const result = msg.body.txn.map((mop): Done => {
+      const key = mop[1];
+      if (mop[0] === "w") {
+        buffer.set(key, mop[2]);
+        return mop;
       }
       return ["r", key, buffer.get(key) ?? store.get(key)?.value ?? null];
     });
@@ -182,7 +200,7 @@ export function createNode(options?: NodeOptions): Node<Message> {
   });
 
   // A peer's batch: install each write that beats ours, all in one step, then acknowledge.
-  node.on("replicate", (msg) => {
+  node.on(Replicate, (msg) => {
     for (const [key, value, ts, from] of msg.body.writes) {
       install(key, { value, lamport: ts, node: from });
     }
@@ -192,7 +210,7 @@ export function createNode(options?: NodeOptions): Node<Message> {
   // A peer that has just started (for the first time, or after a kill) asks for everything: queue
   // the whole store for it. Each key's entry is the newest this replica has, which is all that
   // last-writer-wins needs.
-  node.on("catch_up", (msg) => {
+  node.on(CatchUp, (msg) => {
     const pending = unacked.get(msg.src) ?? new Map<number, Versioned>();
     unacked.set(msg.src, pending);
     for (const [key, w] of store) pending.set(key, w);
@@ -212,7 +230,8 @@ export function createNode(options?: NodeOptions): Node<Message> {
     Promise.all(node.peers.map(async (peer) => {
       if (!caughtUp.has(peer)) {
         try {
-          await node.rpc(peer, { type: "catch_up" }, { timeoutMs: REPLICATE_TIMEOUT_MS });
+          const ask: CatchUpBody = { type: "catch_up" };
+          await node.rpc(peer, ask, { timeoutMs: REPLICATE_TIMEOUT_MS });
           caughtUp.add(peer);
         } catch {
           // Asked again on the next tick.
@@ -221,9 +240,12 @@ export function createNode(options?: NodeOptions): Node<Message> {
       const pending = unacked.get(peer);
       if (!pending || pending.size === 0) return;
       const batch = [...pending].slice(0, MAX_BATCH_WRITES);
-      const writes: Replicated[] = batch.map(([k, w]) => [k, w.value, w.lamport, w.node]);
+      const shipment: ReplicateBody = {
+        type: "replicate",
+        writes: batch.map(([k, w]) => [k, w.value, w.lamport, w.node]),
+      };
       try {
-        await node.rpc(peer, { type: "replicate", writes }, { timeoutMs: REPLICATE_TIMEOUT_MS });
+        await node.rpc(peer, shipment, { timeoutMs: REPLICATE_TIMEOUT_MS });
       } catch {
         return; // Unreachable or slow: the writes stay queued for the next tick.
       }

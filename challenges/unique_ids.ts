@@ -28,13 +28,15 @@
  *
  * @module
  */
-import { Kv, Node, type NodeOptions, PreconditionFailed } from "../lib/mod.ts";
+import { z } from "zod";
+import { Init, Kv, Node, type NodeOptions, PreconditionFailed } from "../lib/mod.ts";
 
 // ## Messages
 //
-// `generate` comes from clients. Nodes never message each other; the only other traffic is the
-// life claim in `lin-kv` when a node starts.
-export type Message = { type: "generate" };
+// `generate` comes from clients, and carries nothing but its type. Nodes never message each other;
+// the only other traffic is the life claim in `lin-kv` when a node starts, which hooks `init`
+// (lib's `Init` is that message's schema).
+const Generate = z.object({ type: z.literal("generate") });
 
 /** How many times a starting node tries to claim a life number before it gives up and fails
  * `init`. Only this node writes its key and only one life of it runs at a time, so a claim fails
@@ -59,8 +61,8 @@ function lifeKey(nodeId: string): string {
  * await createNode().run();
  * ```
  */
-export function createNode(options?: NodeOptions): Node<Message> {
-  const node = new Node<Message>(options);
+export function createNode(options?: NodeOptions): Node {
+  const node = new Node(options);
   const kv = new Kv(node, "lin-kv", { timeoutMs: CLAIM_TIMEOUT_MS });
 
   // ## State
@@ -99,7 +101,7 @@ export function createNode(options?: NodeOptions): Node<Message> {
   // after it); a timeout leaves it unknown whether ours landed. Both are answered by reading
   // again and claiming the number after whatever is there: a number that was claimed and never
   // used is simply skipped.
-  node.on("init", async () => {
+  node.on(Init, async () => {
     for (let attempt = 1; attempt <= MAX_CLAIM_ATTEMPTS; attempt++) {
       try {
         const last = await kv.readOr<number | null>(lifeKey(node.id), null);
@@ -120,7 +122,7 @@ export function createNode(options?: NodeOptions): Node<Message> {
     );
   });
 
-  node.on("generate", () => ({ type: "generate_ok", id: `${node.id}-${life}-${issued++}` }));
+  node.on(Generate, () => ({ type: "generate_ok", id: `${node.id}-${life}-${issued++}` }));
 
   return node;
 }

@@ -1,7 +1,8 @@
 // Numbers nodes write reach other nodes, services, histories and checkers with every digit, as in
 // Maelstrom, whose JSON reader keeps big integers exact and 1.0 apart from 1.
 import assert from "node:assert/strict";
-import { Node, type NodeOptions } from "../lib/node.ts";
+import { z } from "zod";
+import { Init, Node, type NodeOptions } from "../lib/node.ts";
 import type { Transport } from "../lib/transport.ts";
 import { checkEcho } from "./checkers/echo.ts";
 import { checkKafka } from "./checkers/kafka.ts";
@@ -29,7 +30,7 @@ Deno.test("a node-to-node message with 12345678901234567891 and 1.0 arrives byte
   const factory = (options: NodeOptions) => {
     const seen: string[] = [];
     const node = new Node({ ...options, transport: recording(options.transport!, seen) });
-    node.on("init", () => {
+    node.on(Init, () => {
       received.set(node.id, seen);
       if (node.id === "n0") {
         node.sleep(10).then(() =>
@@ -42,8 +43,11 @@ Deno.test("a node-to-node message with 12345678901234567891 and 1.0 arrives byte
         );
       }
     });
-    node.on("gossip", () => {});
-    node.on("echo", (msg) => ({ type: "echo_ok", echo: msg.body.echo }));
+    node.on(z.object({ type: z.literal("gossip") }), () => {});
+    node.on(
+      z.object({ type: z.literal("echo"), echo: z.unknown() }),
+      (msg) => ({ type: "echo_ok", echo: msg.body.echo }),
+    );
     return node;
   };
   const run = await simulate(factory, "-w echo --node-count 2 --time-limit 1 --rate 5", 1);

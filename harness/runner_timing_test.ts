@@ -2,6 +2,7 @@
 // replaced after an `info` (jepsen `generator/interpreter.clj`), how ops are paced (jepsen
 // `generator.clj` `stagger`), and how client ids are numbered (init, setup, then worker clients).
 import assert from "node:assert/strict";
+import { z } from "zod";
 import { Node, type NodeOptions } from "../lib/mod.ts";
 import { VirtualClock } from "./clock.ts";
 import { parseTestArgs } from "./cli.ts";
@@ -13,6 +14,11 @@ import { simulate } from "./testing.ts";
 import type { Op } from "./types.ts";
 import { loadWorkload } from "./workloads/mod.ts";
 
+const Topology = z.object({ type: z.literal("topology") });
+const Read = z.object({ type: z.literal("read") });
+const Broadcast = z.object({ type: z.literal("broadcast"), message: z.unknown() });
+const Echo = z.object({ type: z.literal("echo"), echo: z.unknown() });
+
 /** A broadcast node that answers at once, except that a `broadcast` arriving at or after
  * `slowFromMs` (virtual time) is answered `delayMs` later: past the client's 5 s timeout. */
 function lateBroadcaster(slowFromMs: number, delayMs: number): NodeFactory {
@@ -20,9 +26,9 @@ function lateBroadcaster(slowFromMs: number, delayMs: number): NodeFactory {
     const node = new Node(options);
     const clock = options.clock!;
     const seen: unknown[] = [];
-    node.on("topology", () => ({ type: "topology_ok" }));
-    node.on("read", () => ({ type: "read_ok", messages: [...seen] }));
-    node.on("broadcast", (msg) => {
+    node.on(Topology, () => ({ type: "topology_ok" }));
+    node.on(Read, () => ({ type: "read_ok", messages: [...seen] }));
+    node.on(Broadcast, (msg) => {
       seen.push(msg.body.message);
       if (clock.now() < slowFromMs) return { type: "broadcast_ok" };
       return new Promise((resolve) => {
@@ -39,7 +45,7 @@ function lateEcho(slowFromMs: number, slowUntilMs: number, delayMs: number): Nod
   return (options: NodeOptions) => {
     const node = new Node(options);
     const clock = options.clock!;
-    node.on("echo", (msg) => {
+    node.on(Echo, (msg) => {
       const reply = { type: "echo_ok", echo: msg.body.echo };
       const now = clock.now();
       if (now < slowFromMs || now >= slowUntilMs) return reply;

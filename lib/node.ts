@@ -105,7 +105,22 @@ const brokenEnvelopeSchema = z.object({
   body: z.looseObject({ msg_id: z.number().int() }),
 });
 
-const initSchema = z.looseObject({
+/** The body of `init`, the first message of every node's life, which the runtime answers itself.
+ * Register a handler for it to set the node up before `init_ok` goes out: the handler runs once
+ * the node knows its id, and `init_ok` waits until it has finished (Maelstrom starts its clients
+ * only when every node has answered `init`).
+ *
+ * @example
+ * ```ts
+ * import { Init, Node } from "./node.ts";
+ * import { MemoryTransport } from "./transport.ts";
+ * const node = new Node({ transport: new MemoryTransport() });
+ * node.on(Init, (msg) => {
+ *   msg.body.node_ids; // every node's id, ours included
+ * });
+ * ```
+ */
+export const Init = z.looseObject({
   type: z.literal("init"),
   node_id: z.string(),
   node_ids: z.array(z.string()),
@@ -574,7 +589,7 @@ export class Node<M extends { type: string } = AnyBody> {
   }
 
   #init(msg: Message): void {
-    const checked = initSchema.safeParse(msg.body);
+    const checked = Init.safeParse(msg.body);
     if (!checked.success) {
       this.#replyError(
         msg,

@@ -1,7 +1,7 @@
 /**
  * The kafka checker's reading of a history: each client op parsed into the messages it sent or
  * polled per key (malformed values become `malformed-value` records instead of exceptions), and
- * the analysis every anomaly check of `kafka.ts` shares: per key, the log of the offsets that occur
+ * the analysis every anomaly check (`kafka_anomalies.ts`, `kafka_realtime.ts`) shares: per key, the log of the offsets that occur
  * with each message's dense index, who sent and who polled each message. This is the part of
  * Jepsen's `jepsen/src/jepsen/tests/kafka.clj` that builds `version-orders` and the
  * writer/reader indexes.
@@ -10,7 +10,7 @@
  */
 import type { Op } from "../types.ts";
 import { jsonKey } from "../workloads/schema.ts";
-import { type Canon, canon, compareCanon } from "./elle/values.ts";
+import { type Canon, canon, compareCanon, fromCanon } from "./elle/values.ts";
 import type { KafkaError } from "./kafka.ts";
 
 /** Keys are strings on the wire; anything else (a hand-written history) is keyed by its
@@ -30,6 +30,19 @@ function keyOf(k: unknown): string {
  */
 export function q(v: unknown): string {
   return typeof v === "string" ? JSON.stringify(v) : `"${jsonKey(v)}"`;
+}
+
+/** Quotes a message in its canonical form, as {@linkcode q} quotes a user value.
+ *
+ * @example
+ * ```ts
+ * import { canon } from "./elle/values.ts";
+ * import { qv } from "./kafka_history.ts";
+ * qv(canon(7)); // "\"7\""
+ * ```
+ */
+export function qv(v: Canon): string {
+  return q(fromCanon(v));
 }
 
 type OpType = "invoke" | "ok" | "fail" | "info";

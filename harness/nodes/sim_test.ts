@@ -1,6 +1,7 @@
 // Process faults in the simulator: a kill drops the node instance with its timers and pending
 // messages, a restart builds a fresh one, a pause holds deliveries and timers until resume.
 import assert from "node:assert/strict";
+import { z } from "zod";
 import { Node, type NodeOptions } from "../../lib/mod.ts";
 import { VirtualClock } from "../clock.ts";
 import { Network } from "../network.ts";
@@ -46,10 +47,13 @@ Deno.test("a paused life holds timers and deliveries in the order they came, and
 /** A node that counts its requests in memory and says which life it is. */
 function countingFactory(lives: number[]) {
   return (options: NodeOptions) => {
-    const node = new Node<{ type: "count" }>(options);
+    const node = new Node(options);
     const life = lives.length;
     lives.push(0);
-    node.on("count", () => ({ type: "count_ok", life, count: ++lives[life] }));
+    node.on(
+      z.object({ type: z.literal("count") }),
+      () => ({ type: "count_ok", life, count: ++lives[life] }),
+    );
     return node;
   };
 }

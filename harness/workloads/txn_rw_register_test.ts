@@ -5,6 +5,7 @@ import { MalformedReply } from "../types.ts";
 import type { BeyondMaelstrom, ClientRpc, Op, OpTemplate, TestOptions } from "../types.ts";
 import { checkRwRegister } from "../checkers/elle/rw_register.ts";
 import { RpcError } from "../../lib/errors.ts";
+import { z } from "zod";
 import { Node, type NodeOptions } from "../../lib/mod.ts";
 import { simulate } from "../testing.ts";
 
@@ -234,13 +235,16 @@ Deno.test("check: replies that do not answer their request are findings beyond M
 
 // ## End to end, in the simulator
 
-type TxnMsg = { type: "txn"; txn: [string, number, number | null][] };
+const Txn = z.object({
+  type: z.literal("txn"),
+  txn: z.array(z.tuple([z.string(), z.number(), z.number().nullable()])),
+});
 
 /** A node that answers every transaction with `answer(request)`. */
-function answering(answer: (txn: TxnMsg["txn"]) => unknown) {
+function answering(answer: (txn: z.infer<typeof Txn>["txn"]) => unknown) {
   return (options?: NodeOptions) => {
-    const node = new Node<TxnMsg>(options);
-    node.on("txn", (msg) => ({ type: "txn_ok", txn: answer(msg.body.txn) }));
+    const node = new Node(options);
+    node.on(Txn, (msg) => ({ type: "txn_ok", txn: answer(msg.body.txn) }));
     return node;
   };
 }

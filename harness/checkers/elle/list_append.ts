@@ -21,7 +21,7 @@
  *    and `rw` from every reader of a state to the appender of the next element. An append nobody
  *    read is placed after the last element anyone read.
  * 4. The cycle search, models and result map shared with the rw-register checker
- *    (``cycles.ts`, `graph.ts`, `explain.ts`, `result.ts`).
+ *    (`txn.ts`, `cycles.ts`, `graph.ts`, `explain.ts`, `result.ts`).
  *
  * One check goes beyond Maelstrom: `garbage-read`, an ok read holding an element that no
  * transaction ever appended to that key. Elle 0.2.2 has no such check (its dirty-update check
@@ -30,21 +30,12 @@
  *
  * @module
  */
-import type { BeyondMaelstrom, CheckResult, Op } from "../../types.ts";
+import type { CheckResult, Op } from "../../types.ts";
 import { jsonKey } from "../../workloads/schema.ts";
-import { type CycleContext, type DataStep } from "./explain.ts";
-import { findCycleAnomalies } from "./cycles.ts";
-import { addOrderEdges, DependencyGraph, invocations, RW, WR, WW } from "./graph.ts";
-import { modelAnomalies, resultMap, withBeyondMaelstrom } from "./result.ts";
-import {
-  type Canon,
-  canon,
-  isClientTxn,
-  KeyValueIndex,
-  opName,
-  show,
-  Unanalysable,
-} from "./values.ts";
+import type { DataStep } from "./explain.ts";
+import { DependencyGraph, RW, WR, WW } from "./graph.ts";
+import * as txn from "./txn.ts";
+import { type Canon, canon, KeyValueIndex, opName, show, Unanalysable } from "./values.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Transactions
@@ -97,11 +88,6 @@ function readTxn(op: Op): Txn {
     );
   });
   return { op, mops };
-}
-
-/** `["r", k, [..]]` or `["append", k, v]` as it appears on the wire. */
-function wireMop(m: Mop): [string, unknown, unknown] {
-  return [m.f, m.key, m.value];
 }
 
 function lastElem(m: ReadMop): Canon | undefined {
@@ -254,16 +240,6 @@ function findIncompatibleOrders(sorted: SortedValues): unknown[] {
   return out;
 }
 
-/** An anomaly about one read (or, for future reads, one read and a later append). */
-interface ReadAnomaly {
-  op: Op;
-  mop: [string, unknown, unknown];
-  writer?: Op;
-  element?: unknown;
-  expected?: unknown;
-  explanation: string;
-}
-
 /** Elle's `duplicates`: a read (of an ok or info transaction) that holds some element more than
  * once. Appends are unique, so each element may appear at most once. */
 function findDuplicates(possible: readonly Txn[]): unknown[] {
@@ -281,7 +257,7 @@ function findDuplicates(possible: readonly Txn[]): unknown[] {
       if (dups.length === 0) continue;
       out.push({
         op: t.op,
-        mop: wireMop(m),
+        mop: txn.wireMop(m),
         duplicates: Object.fromEntries(dups.map((c) => [jsonKey(c.raw), c.n])),
         explanation: `Duplicate elements: ${opName(t.op)} read key ${show(m.key)} = ` +
           `${show(m.value)}, which holds ${
@@ -296,32 +272,25 @@ function findDuplicates(possible: readonly Txn[]): unknown[] {
 
 /** G1a (aborted read): an ok read holding an element that a failed transaction appended. One
  * record per such element; the writer is the last failed op in history order that appended it. */
-function findG1a(ops: readonly Txn[], oks: readonly Txn[]): ReadAnomaly[] {
-  const failed = new KeyValueIndex<Op>();
-  for (const t of ops) {
-    if (t.op.type !== "fail") continue;
-    for (const m of t.mops) if (m.f === "append") failed.set(m.k, m.v, t.op);
-  }
-  const out: ReadAnomaly[] = [];
-  for (const t of oks) {
-    for (const m of t.mops) {
-      if (m.f !== "r") continue;
-      m.elems.forEach((e, i) => {
-        const writer = failed.get(m.k, e);
-        if (!writer) return;
-        out.push({
-          op: t.op,
-          mop: wireMop(m),
-          writer,
-          element: m.value![i],
-          explanation: `Aborted read (G1a): ${opName(t.op)} read key ${show(m.key)} = ` +
-            `${show(m.value)}, which includes ${show(m.value![i])}, appended by ` +
-            `${opName(writer)}, a transaction that failed. A transaction that reports an ` +
-            `error must never make its appends visible; either apply it fully and reply ` +
-            `txn_ok, or discard all of its appends.`,
-        });
+function findG1a(ops: readonly Txn[], oks: readonly Txn[]): txn.ReadAnomaly[] {
+  const failed = txn.writers(ops.filter((t) => t.op.type === "fail"), "append");
+  const out: txn.ReadAnomaly[] = [];
+  for (const [op, m] of txn.reads(oks)) {
+    m.elems.forEach((e, i) => {
+      const writer = failed.get(m.k, e);
+      if (!writer) return;
+      out.push({
+        op,
+        mop: txn.wireMop(m),
+        writer,
+        element: m.value![i],
+        explanation: `Aborted read (G1a): ${opName(op)} read key ${show(m.key)} = ` +
+          `${show(m.value)}, which includes ${show(m.value![i])}, appended by ` +
+          `${opName(writer)}, a transaction that failed. A transaction that reports an ` +
+          `error must never make its appends visible; either apply it fully and reply ` +
+          `txn_ok, or discard all of its appends.`,
       });
-    }
+    });
   }
   return out;
 }
@@ -329,7 +298,7 @@ function findG1a(ops: readonly Txn[], oks: readonly Txn[]): ReadAnomaly[] {
 /** G1b (intermediate read): an ok read whose last element some other transaction (of any type,
  * even an invocation) appended to that key and then appended to it again. Reading one's own
  * intermediate state is fine. */
-function findG1b(ops: readonly Txn[], oks: readonly Txn[]): ReadAnomaly[] {
+function findG1b(ops: readonly Txn[], oks: readonly Txn[]): txn.ReadAnomaly[] {
   const intermediate = new KeyValueIndex<Op>();
   for (const t of ops) {
     const last = new Map<Canon, Canon>();
@@ -339,26 +308,23 @@ function findG1b(ops: readonly Txn[], oks: readonly Txn[]): ReadAnomaly[] {
       last.set(m.k, m.v);
     }
   }
-  const out: ReadAnomaly[] = [];
-  for (const t of oks) {
-    for (const m of t.mops) {
-      if (m.f !== "r") continue;
-      const e = lastElem(m);
-      if (e === undefined) continue;
-      const writer = intermediate.get(m.k, e);
-      if (!writer || writer.index === t.op.index) continue;
-      const element = m.value![m.elems.length - 1];
-      out.push({
-        op: t.op,
-        mop: wireMop(m),
-        writer,
-        element,
-        explanation: `Intermediate read (G1b): ${opName(t.op)} read key ${show(m.key)} = ` +
-          `${show(m.value)}, which ends at ${show(element)}, but ${opName(writer)} appended ` +
-          `${show(element)} and then appended to that key again in the same transaction. ` +
-          `Only a transaction's final state of a key may become visible to others.`,
-      });
-    }
+  const out: txn.ReadAnomaly[] = [];
+  for (const [op, m] of txn.reads(oks)) {
+    const e = lastElem(m);
+    if (e === undefined) continue;
+    const writer = intermediate.get(m.k, e);
+    if (!writer || writer.index === op.index) continue;
+    const element = m.value![m.elems.length - 1];
+    out.push({
+      op,
+      mop: txn.wireMop(m),
+      writer,
+      element,
+      explanation: `Intermediate read (G1b): ${opName(op)} read key ${show(m.key)} = ` +
+        `${show(m.value)}, which ends at ${show(element)}, but ${opName(writer)} appended ` +
+        `${show(element)} and then appended to that key again in the same transaction. ` +
+        `Only a transaction's final state of a key may become visible to others.`,
+    });
   }
   return out;
 }
@@ -375,8 +341,8 @@ interface Known {
  * transaction's own earlier read of the key plus its appends since, or (when it never read the
  * key) does not end with its own appends. Reported once per op. As in Elle 0.2.2, nothing is
  * compared after a read of `null`. */
-function findInternal(oks: readonly Txn[]): ReadAnomaly[] {
-  const out: ReadAnomaly[] = [];
+function findInternal(oks: readonly Txn[]): txn.ReadAnomaly[] {
+  const out: txn.ReadAnomaly[] = [];
   for (const t of oks) {
     // Key → what the txn knows; `null` after a read of null.
     const state = new Map<Canon, Known | null>();
@@ -403,7 +369,7 @@ function findInternal(oks: readonly Txn[]): ReadAnomaly[] {
           const expected = s.prefixKnown ? s.raw : ["...", ...s.raw];
           out.push({
             op: t.op,
-            mop: wireMop(m),
+            mop: txn.wireMop(m),
             expected,
             explanation: `Internal inconsistency: ${opName(t.op)} read key ${show(m.key)} = ` +
               `${show(m.value)}, but from its own earlier ${
@@ -424,8 +390,8 @@ function findInternal(oks: readonly Txn[]): ReadAnomaly[] {
 
 /** Future read: an ok transaction read an element that it appends only later. Reported once per
  * op. */
-function findFutureReads(oks: readonly Txn[]): ReadAnomaly[] {
-  const out: ReadAnomaly[] = [];
+function findFutureReads(oks: readonly Txn[]): txn.ReadAnomaly[] {
+  const out: txn.ReadAnomaly[] = [];
   for (const t of oks) {
     const reads = new KeyValueIndex<ReadMop>();
     for (const m of t.mops) {
@@ -437,7 +403,7 @@ function findFutureReads(oks: readonly Txn[]): ReadAnomaly[] {
       if (!read) continue;
       out.push({
         op: t.op,
-        mop: wireMop(read),
+        mop: txn.wireMop(read),
         element: m.value,
         explanation: `Future read: ${opName(t.op)} read key ${show(read.key)} = ` +
           `${show(read.value)}, which includes ${show(m.value)}, an element the same ` +
@@ -498,7 +464,7 @@ function findDirtyUpdates(ops: readonly Txn[]): unknown[] {
  * it. As in Elle, a transaction counts with its first read of the key and its first append after
  * that read. */
 function findLostUpdates(oks: readonly Txn[]): unknown[] {
-  const groups = new KeyValueIndex<{ key: unknown; value: unknown; txns: Op[] }, string>();
+  const groups = new KeyValueIndex<txn.LostUpdateGroup, string>();
   for (const t of oks) {
     const reads = new Map<Canon, ReadMop>(), written = new Set<Canon>();
     for (const m of t.mops) {
@@ -513,48 +479,10 @@ function findLostUpdates(oks: readonly Txn[]): unknown[] {
         .txns.push(t.op);
     }
   }
-  const out = [];
-  for (const k of groups.keys()) {
-    for (const g of groups.values(k)!.values()) {
-      if (g.txns.length < 2) continue;
-      out.push({
-        ...g,
-        explanation: `Lost update: ${g.txns.map(opName).join(", ")} all read key ` +
-          `${show(g.key)} = ${show(g.value)} and then appended to it, so each appended ` +
-          `without seeing the others' appends.`,
-      });
-    }
-  }
-  return out;
-}
-
-/** Beyond Maelstrom (Elle 0.2.2 has no such check): an ok read holding elements that no
- * transaction of any type, invocations included, ever appended to that key. Reported as a
- * {@linkcode BeyondMaelstrom} finding, which fails the run only under `--strict`. */
-function findGarbageReads(ops: readonly Txn[], oks: readonly Txn[]): BeyondMaelstrom[] {
-  const appended = new KeyValueIndex<true>();
-  for (const t of ops) for (const m of t.mops) if (m.f === "append") appended.set(m.k, m.v, true);
-  const out: BeyondMaelstrom[] = [];
-  for (const t of oks) {
-    for (const m of t.mops) {
-      if (m.f !== "r") continue;
-      if (m.value === null) continue;
-      const garbage = m.value.filter((_, i) => !appended.get(m.k, m.elems[i]));
-      if (garbage.length === 0) continue;
-      out.push({
-        anomaly: "garbage-read",
-        message: `Garbage read: ${opName(t.op)} read key ${show(m.key)} = ` +
-          `${show(m.value)}, but no transaction ever appended ${
-            garbage.map(show).join(", ")
-          } to that key. A read must return null or a list of appended elements (Maelstrom ` +
-          `does not check this).`,
-        ops: [t.op.index],
-        mop: wireMop(m),
-        elements: garbage,
-      });
-    }
-  }
-  return out;
+  return txn.lostUpdates(
+    groups,
+    "appended to it, so each appended without seeing the others' appends",
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -671,22 +599,6 @@ function describeData(s: DataStep, a: string, b: string): string {
 // ---------------------------------------------------------------------------------------------
 // The checker
 
-/** Options of {@linkcode checkListAppend}.
- *
- * @example
- * ```ts
- * import type { ListAppendCheckOptions } from "./list_append.ts";
- * const opts: ListAppendCheckOptions = { consistencyModels: ["serializable"] };
- * ```
- */
-export interface ListAppendCheckOptions {
-  /** Maelstrom's `--consistency-models`, such as `["strict-serializable"]`. Names are those of
-   * `CONSISTENCY_MODEL_NAMES` in `models.ts`; several combine by union. */
-  consistencyModels: string[];
-  /** `--strict`: findings Maelstrom would not make (garbage reads) fail the run. */
-  strict?: boolean;
-}
-
 /** Checks a `txn-list-append` history the way Maelstrom does (Elle's list-append checker, with
  * no wrapper), plus `garbage-read` under `"beyond-maelstrom"` (invalid only with `strict`).
  *
@@ -713,72 +625,53 @@ export interface ListAppendCheckOptions {
  * // ["incompatible-order"]
  * ```
  */
-export function checkListAppend(
-  history: readonly Op[],
-  opts: ListAppendCheckOptions,
-): CheckResult {
-  try {
-    return check(history, opts);
-  } catch (e) {
-    if (e instanceof Unanalysable) return { "valid?": "unknown", error: e.message };
-    throw e;
-  }
+export function checkListAppend(history: readonly Op[], opts: txn.TxnCheckOptions): CheckResult {
+  return txn.checkTxns(history, opts, readTxn, analyse);
 }
 
-function check(history: readonly Op[], opts: ListAppendCheckOptions): CheckResult {
-  const { prohibited, reportable } = modelAnomalies(opts.consistencyModels);
-
-  const clientOps = history.filter(isClientTxn);
-  const ops = clientOps.map(readTxn);
+function analyse(ops: Txn[]): txn.Analysis {
   checkUniqueAppends(ops);
   const oks = ops.filter((t) => t.op.type === "ok");
   const possible = ops.filter((t) => t.op.type === "ok" || t.op.type === "info");
 
-  const found = new Map<string, unknown[]>();
-  const add = (type: string, records: readonly unknown[]) => {
-    if (records.length > 0) found.set(type, [...(found.get(type) ?? []), ...records]);
-  };
-  add("G1a", findG1a(ops, oks));
-  add("G1b", findG1b(ops, oks));
-  add("internal", findInternal(oks));
-  add("future-read", findFutureReads(oks));
-  add("dirty-update", findDirtyUpdates(ops));
-  add("duplicate-elements", findDuplicates(possible));
+  const found = new txn.Findings();
+  found.add("G1a", findG1a(ops, oks));
+  found.add("G1b", findG1b(ops, oks));
+  found.add("internal", findInternal(oks));
+  found.add("future-read", findFutureReads(oks));
+  found.add("dirty-update", findDirtyUpdates(ops));
+  found.add("duplicate-elements", findDuplicates(possible));
   const sorted = sortedValues(possible);
-  add("incompatible-order", findIncompatibleOrders(sorted));
-  add("lost-update", findLostUpdates(oks));
+  found.add("incompatible-order", findIncompatibleOrders(sorted));
+  found.add("lost-update", findLostUpdates(oks));
 
   const ix = buildIndexes(possible, appendOrders(sorted));
   const graph = new DependencyGraph(possible.length);
   addDataEdges(graph, ix);
-  const vertexOps = possible.map((t) => t.op);
-  const has = addOrderEdges(graph, clientOps, vertexOps, reportable);
-  if (graph.edgeCount === 0 && !has.outside) {
-    add("empty-transaction-graph", [{
-      explanation: `Empty transaction graph: none of the ${possible.length} ok or info ` +
-        `transactions depends on another (no read saw another transaction's append, and no ` +
-        `append followed a state another transaction read or appended), so there is nothing ` +
-        `to check. Make sure ok replies carry the lists read, and that most transactions ` +
-        `succeed.`,
-    }]);
-  }
-
-  const ctx: CycleContext = {
-    ops: vertexOps,
+  return {
+    found,
     graph,
-    invokeOf: invocations(clientOps),
-    // Elle's list-append graph combines its ww, wr and rw analyzers in this order.
-    dataOrder: [WW, WR, RW],
-    explainData: (kind, a, b) => explainData(ix, kind, a, b),
-    describeData,
-    nameWriteCyclesG0: false,
+    vertexOps: possible.map((t) => t.op),
+    emptyGraph: `Empty transaction graph: none of the ${possible.length} ok or info ` +
+      `transactions depends on another (no read saw another transaction's append, and no ` +
+      `append followed a state another transaction read or appended), so there is nothing ` +
+      `to check. Make sure ok replies carry the lists read, and that most transactions ` +
+      `succeed.`,
+    explain: {
+      // Elle's list-append graph combines its ww, wr and rw analyzers in this order.
+      dataOrder: [WW, WR, RW],
+      explainData: (kind, a, b) => explainData(ix, kind, a, b),
+      describeData,
+      nameWriteCyclesG0: false,
+    },
+    maelstromWrapper: false,
+    // Beyond Maelstrom: reads holding elements that nobody appended to the key.
+    beyondMaelstrom: txn.findGarbageReads(ops, oks, {
+      write: "append",
+      unwritten: (m, wrote) => (m.value ?? []).filter((_, i) => !wrote(m.k, m.elems[i])),
+      did: (garbage) => `appended ${garbage.map(show).join(", ")}`,
+      instead: "a list of appended elements",
+      details: (garbage) => ({ elements: garbage }),
+    }),
   };
-  for (const { type, record } of findCycleAnomalies(ctx, has).elle) add(type, [record]);
-
-  // Beyond Maelstrom: garbage reads, reported without changing the verdict unless strict.
-  return withBeyondMaelstrom(
-    resultMap(found, new Map(), prohibited, reportable, false),
-    findGarbageReads(ops, oks),
-    opts.strict ?? false,
-  );
 }

@@ -17,7 +17,8 @@
  * 4. Cycle search per strongly connected component: the `<model>-cycle-exists` cases first, then
  *    typed cycles (G0, G1c, G-single-item, G-nonadjacent-item, G2-item and their `-process` /
  *    `-realtime` variants), each explained step by step. This part, the consistency models and
- *    the result map are shared with the list-append checker and live beside it in this folder.
+ *    the result map are shared with the list-append checker and live beside it in this folder
+ *    (`txn.ts` holds the pipeline both checkers run around their own analyses).
  * 5. Maelstrom's wrapper on top: no `cycle-search-timeout` (we always search completely) and an
  *    empty transaction graph counts as a failure.
  *
@@ -34,23 +35,14 @@
  *
  * @module
  */
-import type { BeyondMaelstrom, CheckResult, Op } from "../../types.ts";
+import type { CheckResult, Op } from "../../types.ts";
 import { sortJson } from "../../workloads/schema.ts";
 import { CONSISTENCY_MODEL_NAMES, prohibitedAnomalies } from "./models.ts";
-import { type CycleContext, type DataStep } from "./explain.ts";
-import { findCycleAnomalies } from "./cycles.ts";
-import { addOrderEdges, DependencyGraph, invocations, RW, WR, WW } from "./graph.ts";
-import { modelAnomalies, resultMap, withBeyondMaelstrom } from "./result.ts";
+import type { DataStep } from "./explain.ts";
+import { DependencyGraph, RW, WR, WW } from "./graph.ts";
 import { digraphFromEdges, tarjan } from "./scc.ts";
-import {
-  type Canon,
-  canon,
-  isClientTxn,
-  KeyValueIndex,
-  opName,
-  show,
-  Unanalysable,
-} from "./values.ts";
+import * as txn from "./txn.ts";
+import { type Canon, canon, KeyValueIndex, opName, show, Unanalysable } from "./values.ts";
 
 export { CONSISTENCY_MODEL_NAMES, prohibitedAnomalies };
 
@@ -101,22 +93,8 @@ function readTxn(op: Op): Txn {
   return { op, mops, extReads, extWrites };
 }
 
-/** `["r", k, v]` as it appears on the wire. */
-function wireMop(m: Mop): [string, unknown, unknown] {
-  return [m.f, m.key, m.value];
-}
-
 // ---------------------------------------------------------------------------------------------
 // Non-cycle anomalies
-
-/** An anomaly about one read. */
-interface ReadAnomaly {
-  op: Op;
-  mop: [string, unknown, unknown];
-  writer?: Op;
-  expected?: unknown;
-  explanation: string;
-}
 
 /** G1a (aborted read): an ok read of a value that a failed transaction wrote, as any of its
  * writes. The writer is the last failed op in history order with that write.
@@ -124,28 +102,21 @@ interface ReadAnomaly {
  * @param ops every client txn op, in history order
  * @param oks the ok ones
  */
-function findG1a(ops: readonly Txn[], oks: readonly Txn[]): ReadAnomaly[] {
-  const failed = new KeyValueIndex<Op>();
-  for (const t of ops) {
-    if (t.op.type !== "fail") continue;
-    for (const m of t.mops) if (m.f === "w") failed.set(m.k, m.v, t.op);
-  }
-  const out: ReadAnomaly[] = [];
-  for (const t of oks) {
-    for (const m of t.mops) {
-      if (m.f !== "r") continue;
-      const writer = failed.get(m.k, m.v);
-      if (!writer) continue;
-      out.push({
-        op: t.op,
-        mop: wireMop(m),
-        writer,
-        explanation: `Aborted read (G1a): ${opName(t.op)} read key ${show(m.key)} = ` +
-          `${show(m.value)}, which was written by ${opName(writer)}, a transaction that ` +
-          `failed. A transaction that reports an error must never make its writes visible; ` +
-          `either apply it fully and reply txn_ok, or discard all of its writes.`,
-      });
-    }
+function findG1a(ops: readonly Txn[], oks: readonly Txn[]): txn.ReadAnomaly[] {
+  const failed = txn.writers(ops.filter((t) => t.op.type === "fail"), "w");
+  const out: txn.ReadAnomaly[] = [];
+  for (const [op, m] of txn.reads(oks)) {
+    const writer = failed.get(m.k, m.v);
+    if (!writer) continue;
+    out.push({
+      op,
+      mop: txn.wireMop(m),
+      writer,
+      explanation: `Aborted read (G1a): ${opName(op)} read key ${show(m.key)} = ` +
+        `${show(m.value)}, which was written by ${opName(writer)}, a transaction that ` +
+        `failed. A transaction that reports an error must never make its writes visible; ` +
+        `either apply it fully and reply txn_ok, or discard all of its writes.`,
+    });
   }
   return out;
 }
@@ -157,7 +128,7 @@ function findG1a(ops: readonly Txn[], oks: readonly Txn[]): ReadAnomaly[] {
  * @param ops every client txn op, in history order, invocations included
  * @param oks the ok ones
  */
-function findG1b(ops: readonly Txn[], oks: readonly Txn[]): ReadAnomaly[] {
+function findG1b(ops: readonly Txn[], oks: readonly Txn[]): txn.ReadAnomaly[] {
   const intermediate = new KeyValueIndex<Op>();
   for (const t of ops) {
     const lastWrite = new Map<Canon, number>();
@@ -166,21 +137,18 @@ function findG1b(ops: readonly Txn[], oks: readonly Txn[]): ReadAnomaly[] {
       if (m.f === "w" && lastWrite.get(m.k)! > m.pos) intermediate.set(m.k, m.v, t.op);
     }
   }
-  const out: ReadAnomaly[] = [];
-  for (const t of oks) {
-    for (const m of t.mops) {
-      if (m.f !== "r") continue;
-      const writer = intermediate.get(m.k, m.v);
-      if (!writer || writer.index === t.op.index) continue;
-      out.push({
-        op: t.op,
-        mop: wireMop(m),
-        writer,
-        explanation: `Intermediate read (G1b): ${opName(t.op)} read key ${show(m.key)} = ` +
-          `${show(m.value)}, which ${opName(writer)} wrote and then overwrote within the same ` +
-          `transaction. Only a transaction's final write to a key may become visible to others.`,
-      });
-    }
+  const out: txn.ReadAnomaly[] = [];
+  for (const [op, m] of txn.reads(oks)) {
+    const writer = intermediate.get(m.k, m.v);
+    if (!writer || writer.index === op.index) continue;
+    out.push({
+      op,
+      mop: txn.wireMop(m),
+      writer,
+      explanation: `Intermediate read (G1b): ${opName(op)} read key ${show(m.key)} = ` +
+        `${show(m.value)}, which ${opName(writer)} wrote and then overwrote within the same ` +
+        `transaction. Only a transaction's final write to a key may become visible to others.`,
+    });
   }
   return out;
 }
@@ -188,8 +156,8 @@ function findG1b(ops: readonly Txn[], oks: readonly Txn[]): ReadAnomaly[] {
 /** Internal inconsistency: within one ok transaction, a read that disagrees with the value the
  * transaction last wrote or read for that key. Reported once per op. As in Elle 0.2.2, a read
  * after a remembered `null` is not compared. */
-function findInternal(oks: readonly Txn[]): ReadAnomaly[] {
-  const out: ReadAnomaly[] = [];
+function findInternal(oks: readonly Txn[]): txn.ReadAnomaly[] {
+  const out: txn.ReadAnomaly[] = [];
   for (const t of oks) {
     const known = new Map<Canon, { v: Canon; value: unknown; by: "r" | "w" }>();
     for (const m of t.mops) {
@@ -197,7 +165,7 @@ function findInternal(oks: readonly Txn[]): ReadAnomaly[] {
       if (m.f === "r" && prev && prev.v !== null && prev.v !== m.v) {
         out.push({
           op: t.op,
-          mop: wireMop(m),
+          mop: txn.wireMop(m),
           expected: prev.value,
           explanation: `Internal inconsistency: ${opName(t.op)} read key ${show(m.key)} = ` +
             `${show(m.value)}, but earlier in the same transaction it ` +
@@ -214,53 +182,18 @@ function findInternal(oks: readonly Txn[]): ReadAnomaly[] {
 
 /** Lost update: two or more ok transactions read the same key = value externally and then wrote
  * that key. */
-function findLostUpdates(
-  oks: readonly Txn[],
-): { key: unknown; value: unknown; txns: Op[]; explanation: string }[] {
-  const groups = new KeyValueIndex<{ key: unknown; value: unknown; txns: Op[] }>();
+function findLostUpdates(oks: readonly Txn[]): ReturnType<typeof txn.lostUpdates> {
+  const groups = new KeyValueIndex<txn.LostUpdateGroup>();
   for (const t of oks) {
     for (const [k, r] of t.extReads) {
       if (!t.extWrites.has(k)) continue;
       groups.upsert(k, r.v, () => ({ key: r.key, value: r.value, txns: [] })).txns.push(t.op);
     }
   }
-  const out = [];
-  for (const k of groups.keys()) {
-    for (const g of groups.values(k)!.values()) {
-      if (g.txns.length < 2) continue;
-      out.push({
-        ...g,
-        explanation: `Lost update: ${g.txns.map(opName).join(", ")} all read key ` +
-          `${show(g.key)} = ${show(g.value)} and then wrote that key, so all but one of those ` +
-          `updates was overwritten without being seen.`,
-      });
-    }
-  }
-  return out;
-}
-
-/** Beyond Maelstrom (Elle 0.2.2 has no such check): an ok read of a non-null value that no
- * transaction of any type, invocations included, ever wrote to that key. Elle's own tests mark
- * this as a known gap. Reported as a {@linkcode BeyondMaelstrom} finding, which fails the run only
- * under `--strict`. */
-function findGarbageReads(ops: readonly Txn[], oks: readonly Txn[]): BeyondMaelstrom[] {
-  const written = new KeyValueIndex<true>();
-  for (const t of ops) for (const m of t.mops) if (m.f === "w") written.set(m.k, m.v, true);
-  const out: BeyondMaelstrom[] = [];
-  for (const t of oks) {
-    for (const m of t.mops) {
-      if (m.f !== "r" || m.v === null || written.get(m.k, m.v)) continue;
-      out.push({
-        anomaly: "garbage-read",
-        message: `Garbage read: ${opName(t.op)} read key ${show(m.key)} = ` +
-          `${show(m.value)}, but no transaction ever wrote that value to that key. A read must ` +
-          `return null or a value some transaction wrote (Maelstrom does not check this).`,
-        ops: [t.op.index],
-        mop: wireMop(m),
-      });
-    }
-  }
-  return out;
+  return txn.lostUpdates(
+    groups,
+    "wrote that key, so all but one of those updates was overwritten without being seen",
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -468,22 +401,6 @@ function describeData(s: DataStep, a: string, b: string): string {
 // ---------------------------------------------------------------------------------------------
 // The checker
 
-/** Options of {@linkcode checkRwRegister}.
- *
- * @example
- * ```ts
- * import type { RwRegisterCheckOptions } from "./rw_register.ts";
- * const opts: RwRegisterCheckOptions = { consistencyModels: ["read-committed"] };
- * ```
- */
-export interface RwRegisterCheckOptions {
-  /** Maelstrom's `--consistency-models`, such as `["read-committed"]`. Names are those of
-   * {@linkcode CONSISTENCY_MODEL_NAMES}; several combine by union. */
-  consistencyModels: string[];
-  /** `--strict`: findings Maelstrom would not make (garbage reads) fail the run. */
-  strict?: boolean;
-}
-
 /** Checks a `txn-rw-register` history the way Maelstrom does (Elle's rw-register checker with
  * `wfr-keys? true`, then Maelstrom's wrapper), plus two additions of ours: write cycles are also
  * named `G0` (prohibited at read-uncommitted and above), and reads of values nobody wrote are
@@ -509,78 +426,50 @@ export interface RwRegisterCheckOptions {
  * checkRwRegister(history, { consistencyModels: ["read-committed"] })["anomaly-types"]; // ["G1c"]
  * ```
  */
-export function checkRwRegister(
-  history: readonly Op[],
-  opts: RwRegisterCheckOptions,
-): CheckResult {
-  try {
-    return check(history, opts);
-  } catch (e) {
-    if (e instanceof Unanalysable) {
-      return { "valid?": "unknown", error: e.message };
-    }
-    throw e;
-  }
+export function checkRwRegister(history: readonly Op[], opts: txn.TxnCheckOptions): CheckResult {
+  return txn.checkTxns(history, opts, readTxn, analyse);
 }
 
-function check(history: readonly Op[], opts: RwRegisterCheckOptions): CheckResult {
-  const { prohibited, reportable } = modelAnomalies(opts.consistencyModels);
-
-  const clientOps = history.filter(isClientTxn);
-  const ops = clientOps.map(readTxn);
+function analyse(ops: Txn[]): txn.Analysis {
   checkKeyTypes(ops);
   const oks = ops.filter((t) => t.op.type === "ok");
 
-  const found = new Map<string, unknown[]>();
-  const add = (type: string, records: readonly unknown[]) => {
-    if (records.length === 0) return;
-    const list = found.get(type) ?? [];
-    list.push(...records);
-    found.set(type, list);
-  };
-  add("G1a", findG1a(ops, oks));
-  add("G1b", findG1b(ops, oks));
-  add("internal", findInternal(oks));
-  add("lost-update", findLostUpdates(oks));
+  const found = new txn.Findings();
+  found.add("G1a", findG1a(ops, oks));
+  found.add("G1b", findG1b(ops, oks));
+  found.add("internal", findInternal(oks));
+  found.add("lost-update", findLostUpdates(oks));
 
   const { orders, cyclic } = buildVersionOrders(ops, oks);
-  add("cyclic-versions", cyclic);
+  found.add("cyclic-versions", cyclic);
 
   const graph = new DependencyGraph(oks.length);
   addDataEdges(graph, oks, orders);
-  const vertexOps = oks.map((t) => t.op);
-  const has = addOrderEdges(graph, clientOps, vertexOps, reportable);
-  if (graph.edgeCount === 0 && !has.outside) {
-    add("empty-transaction-graph", [{
-      explanation: `Empty transaction graph: none of the ${oks.length} ok transactions ` +
-        `depends on another (no read saw another transaction's write, and no write ` +
-        `overwrote a value another transaction read or wrote), so there is nothing to check. ` +
-        `Make sure ok replies carry the values read, and that most transactions succeed.`,
-    }]);
-  }
-
-  const ctx: CycleContext = {
-    ops: vertexOps,
+  return {
+    found,
     graph,
-    invokeOf: invocations(clientOps),
-    // Elle's rw-register graph asks its explainers in this order.
-    dataOrder: [WR, WW, RW],
-    explainData: (kind, a, b) => explainData(oks, orders, kind, a, b),
-    describeData,
-    nameWriteCyclesG0: true,
+    vertexOps: oks.map((t) => t.op),
+    emptyGraph: `Empty transaction graph: none of the ${oks.length} ok transactions ` +
+      `depends on another (no read saw another transaction's write, and no write ` +
+      `overwrote a value another transaction read or wrote), so there is nothing to check. ` +
+      `Make sure ok replies carry the values read, and that most transactions succeed.`,
+    explain: {
+      // Elle's rw-register graph asks its explainers in this order.
+      dataOrder: [WR, WW, RW],
+      explainData: (kind, a, b) => explainData(oks, orders, kind, a, b),
+      describeData,
+      nameWriteCyclesG0: true,
+    },
+    maelstromWrapper: true,
+    // Beyond Maelstrom: reads of non-null values nobody wrote to the key (Elle's own tests mark
+    // this as a known gap).
+    beyondMaelstrom: txn.findGarbageReads(ops, oks, {
+      write: "w",
+      unwritten: (m, wrote) => m.v === null || wrote(m.k, m.v) ? [] : [m.value],
+      did: () => "wrote that value",
+      instead: "a value some transaction wrote",
+    }),
   };
-  const cycles = findCycleAnomalies(ctx, has);
-  for (const { type, record } of cycles.elle) add(type, [record]);
-  const ours = new Map<string, unknown[]>();
-  for (const record of cycles.ours) {
-    ours.set(record.type, [...(ours.get(record.type) ?? []), record]);
-  }
-  // Beyond Maelstrom: garbage reads, reported without changing the verdict unless strict.
-  return withBeyondMaelstrom(
-    resultMap(found, ours, prohibited, reportable, true),
-    findGarbageReads(ops, oks),
-    opts.strict ?? false,
-  );
 }
 
 /** Elle requires every key to be of one type; mixed keys make it throw, which is reported as
