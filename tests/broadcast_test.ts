@@ -1,8 +1,9 @@
 /**
  * Challenge 3 (broadcast, parts 3a–3e): the node's configuration, 3d and 3e under partitions, and
  * broken nodes that the set-full checker must catch. The fly.io command lines run in
- * `parts_test.ts`, on 20 simulated seeds held to the parts' goals (`part_goals.ts`: nothing lost,
- * the message budgets and latency targets of 3d and 3e) and once as real processes.
+ * `parts_sim_test.ts`, on 20 simulated seeds held to the parts' goals (`part_goals.ts`: nothing
+ * lost, the message budgets and latency targets of 3d and 3e), and once as real processes in
+ * `parts_process_test.ts`.
  *
  * @module
  */

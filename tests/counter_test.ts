@@ -1,8 +1,8 @@
 /**
  * Challenge 4 (grow-only counter): two broken counters the g-counter checker must reject. The
- * solution itself runs its fly.io command line in `parts_test.ts`, on 20 simulated seeds held to
- * the part's goals (`part_goals.ts`: final reads equal the acknowledged sum, at most 2 server
- * messages per op) and once as real processes.
+ * solution itself runs its fly.io command line in `parts_sim_test.ts`, on 20 simulated seeds held
+ * to the part's goals (`part_goals.ts`: final reads equal the acknowledged sum, at most 2 server
+ * messages per op), and once as real processes in `parts_process_test.ts`.
  *
  * @module
  */

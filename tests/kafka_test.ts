@@ -1,9 +1,9 @@
 /**
  * Challenge 5 (kafka-style log, parts 5a-5c): the solution's other designs, the benchmark's history
  * arithmetic, and broken nodes that the kafka checker must catch with the anomaly named. The fly.io
- * command lines run in `parts_test.ts`, on 20 simulated seeds held to the parts' goals
- * (`part_goals.ts`: every send and poll answered, at most 5 server messages per op) and once as
- * real processes.
+ * command lines run in `parts_sim_test.ts`, on 20 simulated seeds held to the parts' goals
+ * (`part_goals.ts`: every send and poll answered, at most 5 server messages per op), and once as
+ * real processes in `parts_process_test.ts`.
  *
  * @module
  */

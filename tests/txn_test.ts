@@ -1,8 +1,8 @@
 /**
  * Challenge 6 (totally-available transactions): writes cut off by a partition reach the peer after
  * it heals, and the checker catches each broken fixture with the anomaly named. The fly.io command
- * lines of 6a-6c run in `parts_test.ts`, on 20 simulated seeds held to the parts' goals
- * (`part_goals.ts`: totally available) and once as real processes.
+ * lines of 6a-6c run in `parts_sim_test.ts`, on 20 simulated seeds held to the parts' goals
+ * (`part_goals.ts`: totally available), and once as real processes in `parts_process_test.ts`.
  *
  * @module
  */

@@ -1,19 +1,19 @@
-// Every challenge part that exists, with its fly.io command line: 20 seeds in the simulator
-// (partitions included where the part has them), and one real-process run, as Maelstrom would
-// do it. A failing seed is reported with the command that reproduces it.
-//
-// Wall time: the real-process runs, which mostly wait on the wall clock, run a few at a time, and
-// come first, while nothing else in this file needs the CPU: a node process must answer `init`
-// within 10 s, and starting `deno` processes is CPU-heavy. The simulated seeds then run in
-// parallel Web Workers, one per core. Each real-process test only checks validity: figures
-// belong to the benches.
+/**
+ * Every challenge part that exists, with its fly.io command line, run once as real processes
+ * (`launchers/<challenge>`), as Maelstrom would run it. The same command lines run on 20 simulated
+ * seeds in `parts_sim_test.ts`; this file only checks validity, since figures belong to the bench
+ * tasks.
+ *
+ * Wall time: the runs mostly wait on the wall clock (most send 10 to 1,000 ops/s to a few nodes),
+ * so several run at once, in slots, while `deno test --parallel` gives the other core to the
+ * CPU-bound files.
+ *
+ * @module
+ */
 import assert from "node:assert/strict";
-import { reproduceCommand, runSeeds } from "../harness/seeds.ts";
-import { challengeFile, type Part, PARTS } from "../tasks/parts.ts";
-import { goalMisses } from "./part_goals.ts";
-import { cli, type CliRun, ROOT } from "./support.ts";
+import { type Part, PARTS } from "../tasks/parts.ts";
+import { cli, type CliRun } from "./support.ts";
 
-const SEED_COUNT = 20;
 /** Real-process part runs at once, in slots. Most send 10 to 1,000 ops/s to a few nodes and
  * leave the CPU largely idle; more at once would let one run's CPU bursts delay another's
  * replies. A run takes a slot per 10 nodes it starts (3d and 3e start 25 `deno` processes, whose
@@ -81,48 +81,6 @@ for (const part of PARTS) {
         [...run.stdout.split("\n").slice(-40), ...run.stderr.split("\n").slice(-20)].join("\n"),
       );
       assert.equal(run.results?.["valid?"], true);
-    },
-  });
-}
-
-for (const part of PARTS) {
-  const args = argsOf(part);
-
-  Deno.test({
-    name: `part ${part.id} (${part.title}): valid on ${SEED_COUNT} simulated seeds, goals met`,
-    async fn() {
-      const result = await runSeeds({
-        file: `${ROOT}/${challengeFile(part)}`,
-        args,
-        firstSeed: 1,
-        count: SEED_COUNT,
-        keepResults: true,
-      });
-      result.close();
-      const reproduce = (seed: number) =>
-        reproduceCommand(["--bin", challengeFile(part), ...args], seed);
-      const failure = result.firstFailure;
-      assert.equal(
-        failure,
-        undefined,
-        failure &&
-          `seed ${failure.seed} is not valid${
-            failure.failure ? ` (${failure.failure.message})` : ""
-          }; reproduce with: ${reproduce(failure.seed)}\n${
-            failure.crashed.join("\n")
-          }\n${failure.explanation}`,
-      );
-      assert.equal(result.verdicts.length, SEED_COUNT);
-      assert.ok(result.verdicts.every((v) => v.valid === true));
-      // The part's goals beyond validity (see part_goals.ts), on every seed.
-      const misses = result.verdicts.flatMap((v) =>
-        goalMisses(part.id, v.results!).map((miss) => `seed ${v.seed}: ${miss}`)
-      );
-      assert.deepEqual(
-        misses,
-        [],
-        misses.length ? `reproduce with: ${reproduce(Number(/\d+/.exec(misses[0])![0]))}` : "",
-      );
     },
   });
 }

@@ -1,0 +1,60 @@
+/**
+ * Every challenge part that exists, with its fly.io command line, on 20 simulated seeds
+ * (partitions included where the part has them), each seed held to `valid?` and to the part's
+ * goals (`part_goals.ts`). The seeds run in parallel Web Workers, one per core; a failing seed is
+ * reported with the command that reproduces it. The same command lines run once as real
+ * processes in `parts_process_test.ts`.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { reproduceCommand, runSeeds } from "../harness/seeds.ts";
+import { challengeFile, type Part, PARTS } from "../tasks/parts.ts";
+import { goalMisses } from "./part_goals.ts";
+import { ROOT } from "./support.ts";
+
+const SEED_COUNT = 20;
+
+const argsOf = (part: Part) => [...part.args, ...(part.nodeArgs ? ["--", ...part.nodeArgs] : [])];
+
+for (const part of PARTS) {
+  const args = argsOf(part);
+
+  Deno.test({
+    name: `part ${part.id} (${part.title}): valid on ${SEED_COUNT} simulated seeds, goals met`,
+    async fn() {
+      const result = await runSeeds({
+        file: `${ROOT}/${challengeFile(part)}`,
+        args,
+        firstSeed: 1,
+        count: SEED_COUNT,
+        keepResults: true,
+      });
+      result.close();
+      const reproduce = (seed: number) =>
+        reproduceCommand(["--bin", challengeFile(part), ...args], seed);
+      const failure = result.firstFailure;
+      assert.equal(
+        failure,
+        undefined,
+        failure &&
+          `seed ${failure.seed} is not valid${
+            failure.failure ? ` (${failure.failure.message})` : ""
+          }; reproduce with: ${reproduce(failure.seed)}\n${
+            failure.crashed.join("\n")
+          }\n${failure.explanation}`,
+      );
+      assert.equal(result.verdicts.length, SEED_COUNT);
+      assert.ok(result.verdicts.every((v) => v.valid === true));
+      // The part's goals beyond validity (see part_goals.ts), on every seed.
+      const misses = result.verdicts.flatMap((v) =>
+        goalMisses(part.id, v.results!).map((miss) => `seed ${v.seed}: ${miss}`)
+      );
+      assert.deepEqual(
+        misses,
+        [],
+        misses.length ? `reproduce with: ${reproduce(Number(/\d+/.exec(misses[0])![0]))}` : "",
+      );
+    },
+  });
+}
