@@ -123,6 +123,18 @@ export const FAMILIES: readonly Family[] = [
     published: [],
   },
   {
+    id: "checkers",
+    title: "The checkers on big histories",
+    task: "bench:checkers",
+    about: "How long each checker takes, in one process, on the big seeded histories its " +
+      "tests hold to their verdicts (`harness/checkers/testing_histories.ts`), and seq-kv on " +
+      "its test's load of 5,000 keys; the median of several runs per case. Ops count every " +
+      "invocation and completion in the history (for seq-kv, the requests). The tests hold " +
+      "verdicts and, where the code exposes one, a count of the work done, never a time, so " +
+      "these figures are where a slowdown shows.",
+    published: [],
+  },
+  {
     id: "broadcast",
     title: "Efficient broadcast (3d, 3e)",
     task: "bench:broadcast",

@@ -74,17 +74,20 @@ Deno.test("a node's Deno.exit(7) is that node's crash, named with its status", a
 
 Deno.test("a createNode that throws is that node's crash, not a broken harness", async () => {
   // As with a process that dies while starting, the test cannot run; the reason names the node
-  // and its error, at once rather than after the init timeout.
-  const started = performance.now();
+  // and its error, at once rather than after the init timeout. The simulator's clock is virtual,
+  // so waiting out the 10 s init timeout takes a fraction of a second of wall-clock time, and a
+  // wall-clock bound (which this test once had) cannot tell the two apart. The reason can: had
+  // the harness waited, it would say that n1 did not answer init in time. Nothing here is worth
+  // timing, so unlike the checkers' big histories this is not in `deno task bench:checkers`.
   await assert.rejects(
     simulate("tests/fixtures/create_throws.ts", ECHO, 1),
     (err: Error) => {
       assert.equal(err.name, "TestAbort");
       assert.match(err.message, /Node "n1" crashed: Missing configuration for the second node/);
+      assert.doesNotMatch(err.message, /did not answer init/);
       return true;
     },
   );
-  assert.ok(performance.now() - started < 10_000, "no waiting for the 10 s init timeout");
 });
 
 Deno.test("the CLI: a createNode that throws ends the test with exit 255, naming the node", async () => {

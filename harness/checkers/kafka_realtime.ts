@@ -18,6 +18,11 @@ export interface CycleResult {
   cycleExists: KafkaError[];
   /** True when no op has any write-read or real-time edge. */
   empty: boolean;
+  /** How many edges the full dependency graph had, or 0 when it was not built (no poll read from
+   * the future, the usual case). A count of the work done rather than a time, so that tests can
+   * hold the graph to its size: its real-time edges are transitively reduced, so it grows with
+   * the ops times the clients in flight, never with the square of the ops. */
+  graphEdges: number;
 }
 
 /**
@@ -26,6 +31,21 @@ export interface CycleResult {
  * after it completed). Sends only write and polls only read, so real time cannot close a cycle
  * unless some ok poll returned a message whose send was invoked after that poll completed; each
  * such pair is a two-op cycle, and we group them by strongly connected component as Elle does.
+ *
+ * @example
+ * ```ts
+ * import { analyze } from "./kafka_history.ts";
+ * import { cycles } from "./kafka_realtime.ts";
+ * // A poll returns message 1 before its send is even invoked: one write-read edge from the send
+ * // to the poll, one real-time edge back.
+ * const r = cycles(analyze([
+ *   { index: 0, time: 0, type: "invoke", process: 1, f: "poll", value: [["poll"]] },
+ *   { index: 1, time: 1, type: "ok", process: 1, f: "poll", value: [["poll", { k: [[0, 1]] }]] },
+ *   { index: 2, time: 2, type: "invoke", process: 0, f: "send", value: [["send", "k", 1]] },
+ *   { index: 3, time: 3, type: "ok", process: 0, f: "send", value: [["send", "k", [0, 1]]] },
+ * ]));
+ * console.assert(r.realtime.length === 1 && r.graphEdges === 2);
+ * ```
  */
 export function cycles(a: KafkaAnalysis): CycleResult {
   const isTxnOp = (p: ParsedOp) => p.f === "send" || p.f === "poll";
@@ -50,7 +70,7 @@ export function cycles(a: KafkaAnalysis): CycleResult {
   }
   // Jepsen skips the cycle search of a history without client ops, so that is not "empty".
   const empty = a.ops.length > 0 && !anyWr && !hasRealtimeEdge(a);
-  if (pairs.length === 0) return { realtime: [], cycleExists: [], empty };
+  if (pairs.length === 0) return { realtime: [], cycleExists: [], empty, graphEdges: 0 };
 
   const comp = sccs(a);
   const realtime: KafkaError[] = [];
@@ -84,7 +104,7 @@ export function cycles(a: KafkaAnalysis): CycleResult {
         `forbids; see the G1c-realtime record for a poll that read from the future.`,
     });
   }
-  return { realtime, cycleExists, empty };
+  return { realtime, cycleExists, empty, graphEdges: comp.edges };
 }
 
 /** Whether some ok send/poll completed before another send/poll (that completes) was invoked. */
@@ -102,8 +122,8 @@ function hasRealtimeEdge(a: KafkaAnalysis): boolean {
 /** Strongly connected components of the full graph (write-read edges plus Elle's transitive
  * reduction of real time), by the Tarjan search the Elle checkers use. `of[pos]` is the
  * component of the op at `pos` when that component holds two or more ops, else -1; `members`
- * holds those components. */
-function sccs(a: KafkaAnalysis): { of: Int32Array; members: number[][] } {
+ * holds those components; `edges` is how many edges the graph had. */
+function sccs(a: KafkaAnalysis): { of: Int32Array; members: number[][]; edges: number } {
   // Edges laid flat, [from, to, from, to, ...].
   const edges: number[] = [];
   for (const [k, readers] of a.readersOf) {
@@ -140,7 +160,7 @@ function sccs(a: KafkaAnalysis): { of: Int32Array; members: number[][] } {
     for (const g of group) of[g] = members.length;
     members.push(group);
   }
-  return { of, members };
+  return { of, members, edges: edges.length / 2 };
 }
 
 /**

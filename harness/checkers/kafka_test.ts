@@ -1,45 +1,14 @@
 import assert from "node:assert/strict";
 import type { Op } from "../types.ts";
 import { checkKafka } from "./kafka.ts";
-import { createRng } from "../rng.ts";
-
-/** Builds histories op by op; every op gets the next index and a time 1 ms later. */
-class History {
-  ops: Op[] = [];
-
-  add(type: Op["type"], process: number, f: string, value: unknown, extra = {}): number {
-    const index = this.ops.length;
-    this.ops.push({ index, time: index * 1_000_000, type, process, f, value, ...extra });
-    return index;
-  }
-
-  invokeSend(p: number, k: string, v: unknown): number {
-    return this.add("invoke", p, "send", [["send", k, v]]);
-  }
-
-  okSend(p: number, k: string, v: unknown, offset: number): number {
-    return this.add("ok", p, "send", [["send", k, [offset, v]]]);
-  }
-
-  /** An invoke and its ok completion; returns the completion's index. */
-  send(p: number, k: string, v: unknown, offset: number): number {
-    this.invokeSend(p, k, v);
-    return this.okSend(p, k, v, offset);
-  }
-
-  invokePoll(p: number): number {
-    return this.add("invoke", p, "poll", [["poll"]]);
-  }
-
-  okPoll(p: number, msgs: Record<string, unknown>): number {
-    return this.add("ok", p, "poll", [["poll", msgs]]);
-  }
-
-  poll(p: number, msgs: Record<string, unknown>): number {
-    this.invokePoll(p);
-    return this.okPoll(p, msgs);
-  }
-}
+import { analyze } from "./kafka_history.ts";
+import { cycles } from "./kafka_realtime.ts";
+import {
+  KafkaHistory as History,
+  kafkaHistory,
+  withPollSkip,
+  withReadFromTheFuture,
+} from "./testing_histories.ts";
 
 type Entry = { count: number; errs: Record<string, unknown>[] };
 
@@ -398,116 +367,48 @@ Deno.test("a huge skip lists at most 32 skipped messages", () => {
   assert.equal(e["skipped-truncated?"], true);
 });
 
-/** A simulated correct run: a few processes send to and poll a log whose offsets start at
- * `base` and grow by random gaps, then every process re-reads all keys from the beginning. */
-function simulate(opCount: number, base: number, seed: number): Op[] {
-  const rng = createRng(seed);
-  const h = new History();
-  const keys = ["0", "1", "2", "3", "4"];
-  const logs = new Map<string, [number, number][]>(keys.map((k) => [k, []]));
-  const next = new Map<string, number>(keys.map((k) => [k, base]));
-  const values = new Map<string, number>(keys.map((k) => [k, 0]));
-  const processes = 4;
-  const positions = Array.from({ length: processes }, () => new Map<string, number>());
-  while (h.ops.length < opCount * 0.95) {
-    const p = rng.int(0, processes);
-    const k = rng.pick(keys);
-    if (rng.next() < 0.5) {
-      const v = values.get(k)! + 1;
-      values.set(k, v);
-      const o = next.get(k)!;
-      next.set(k, o + 1 + rng.int(0, 1_000_000));
-      logs.get(k)!.push([o, v]);
-      h.send(p, k, v, o);
-    } else {
-      const msgs: Record<string, [number, number][]> = {};
-      for (const key of keys) {
-        const from = positions[p].get(key) ?? 0;
-        const batch = logs.get(key)!.slice(from, from + rng.int(0, 4));
-        if (batch.length === 0) continue;
-        msgs[key] = batch;
-        positions[p].set(key, from + batch.length);
-      }
-      h.poll(p, msgs);
-    }
-  }
-  // Final phase: fresh processes read everything, in batches.
-  for (let p = 0; p < processes; p++) {
-    const q = p + 100;
-    h.add("invoke", q, "assign", keys, { "seek-to-beginning?": true });
-    h.add("ok", q, "assign", keys, { "seek-to-beginning?": true });
-    const pos = new Map<string, number>();
-    while (h.ops.length < opCount) {
-      const msgs: Record<string, [number, number][]> = {};
-      let any = false;
-      for (const key of keys) {
-        const from = pos.get(key) ?? 0;
-        const batch = logs.get(key)!.slice(from, from + 200);
-        if (batch.length === 0) continue;
-        any = true;
-        msgs[key] = batch;
-        pos.set(key, from + batch.length);
-      }
-      if (!any) break;
-      h.poll(q, msgs);
-    }
-  }
-  return h.ops;
-}
-
-Deno.test("huge sparse offsets are checked fast and found valid", () => {
-  const ops = simulate(4000, 1.7e12, 1);
-  const t0 = performance.now();
+Deno.test("huge sparse offsets are found valid, with a log of the offsets that occur", () => {
+  // Offsets start at 1.7e12 and grow by gaps of up to a million. A log indexed by raw offset
+  // would need an array far longer than JavaScript allows; instead each key's log holds one entry
+  // per offset that occurs, which we count rather than time. The check is timed in
+  // `deno task bench:checkers`.
+  const ops = kafkaHistory(4000, 1.7e12, 1);
   const r = checkKafka(ops);
-  const ms = performance.now() - t0;
   assert.equal(r["valid?"], true, JSON.stringify(r).slice(0, 2000));
-  assert.ok(ms < 1000, `took ${ms} ms`);
+  const sent = ops.filter((o) => o.type === "ok" && o.f === "send").length;
+  const logs = [...analyze(ops).logs.values()];
+  assert.equal(logs.reduce((n, log) => n + log.offsets.length, 0), sent);
+  for (const log of logs) assert.equal(log.byIndex.length, log.offsets.length);
 });
 
-Deno.test("a 40k-op history is checked in well under 2 s", () => {
-  const ops = simulate(40_000, 0, 2);
+Deno.test("a 40k-op history is valid without the full graph, and a skip at its end is found", () => {
+  // No poll reads from the future here, so the checker never builds the full dependency graph:
+  // we count its edges (none) rather than time the check, which a loaded machine makes flaky.
+  // The check is timed in `deno task bench:checkers`.
+  const ops = kafkaHistory(40_000, 0, 2);
   assert.ok(ops.length >= 38_000, `only ${ops.length} ops`);
-  const t0 = performance.now();
   const r = checkKafka(ops);
-  const ms = performance.now() - t0;
   assert.equal(r["valid?"], true);
-  assert.ok(ms < 2000, `took ${ms} ms`);
-  // A poll that jumps ahead in the same big history is still found quickly.
-  const broken = ops.slice();
-  const last = broken[broken.length - 1];
-  const value = last.value as [string, Record<string, [number, number][]>][];
-  const msgs = value[0][1];
-  const key = Object.keys(msgs)[0];
-  broken[broken.length - 1] = {
-    ...last,
-    value: [["poll", { ...msgs, [key]: msgs[key].filter((_, i) => i !== 1) }]],
-  };
-  const t1 = performance.now();
+  assert.equal(cycles(analyze(ops)).graphEdges, 0);
+  // A poll that jumps ahead in the same big history is still found.
+  const broken = withPollSkip(ops);
   const r2 = checkKafka(broken);
-  const ms2 = performance.now() - t1;
-  assert.ok((r2["error-types"] as string[]).includes("int-poll-skip"));
-  assert.ok(ms2 < 2000, `took ${ms2} ms`);
+  assert.deepEqual(r2["error-types"], ["int-poll-skip"]);
 });
 
-Deno.test("many reads from the future stay fast (full graph built)", () => {
-  const ops = simulate(40_000, 0, 3);
-  // Move the first send's invocation after the first poll that read its message.
-  const h = new History();
-  h.ops = ops.map((o) => ({ ...o }));
-  const firstSendOk = h.ops.findIndex((o) => o.type === "ok" && o.f === "send");
-  const value = (h.ops[firstSendOk].value as [string, string, [number, number]][])[0];
-  h.poll(77, { [value[1]]: [value[2]] });
-  const p = h.ops.length - 1;
-  h.invokeSend(0, value[1], value[2][1]);
-  const s = h.okSend(0, value[1], value[2][1], value[2][0]);
-  const t0 = performance.now();
-  const r = checkKafka(h.ops);
-  const ms = performance.now() - t0;
+Deno.test("many reads from the future: the full graph is built, at a few edges per op", () => {
+  const { ops, poll, send } = withReadFromTheFuture(kafkaHistory(40_000, 0, 3));
+  const r = checkKafka(ops);
   // Every earlier poll of that message now read from the future; they share one component.
   const cycle = entry(r, "G1c-realtime");
   assert.equal(cycle.count, 1);
-  assert.equal((cycle.errs[0].cycle as number[])[1], s);
+  assert.equal((cycle.errs[0].cycle as number[])[1], send);
   assert.ok((entry(r, "strong-PL-2-cycle-exists").errs[0]["scc-size"] as number) >= 2);
-  assert.ok(p > s - 3);
-  assert.ok(ms < 2000, `took ${ms} ms`);
+  assert.ok(poll > send - 3);
+  // Real-time edges are kept transitively reduced, so the graph grows with the ops times the
+  // clients in flight (about 2.5 edges per op here), where every ok op linked to every later
+  // invocation would give well over a hundred million. We count the edges instead of timing the
+  // check; it is timed in `deno task bench:checkers`.
+  const edges = cycles(analyze(ops)).graphEdges;
+  assert.ok(edges > 0 && edges <= 3 * ops.length, `${edges} edges for ${ops.length} ops`);
 });

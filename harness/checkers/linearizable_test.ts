@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { checkLinearizableRegister } from "./linearizable.ts";
 import { createService } from "../services/kv.ts";
 import { createRng } from "../rng.ts";
-import type { Op, OpType, Rng, Service } from "../types.ts";
+import { linKvHistory } from "./testing_histories.ts";
+import type { Op, OpType, Rng } from "../types.ts";
 
 /** Builds a history from compact rows: [type, process, f, value]. Index and time follow order. */
 function hist(rows: [OpType, number, string, unknown][]): Op[] {
@@ -218,91 +219,25 @@ Deno.test("the search gives up with unknown when it exceeds its budget", () => {
 // ---------------------------------------------------------------------------------------------
 // Histories from the services
 
-/**
- * Simulates `threads` clients sending random ops on one key to `service`. Each op is invoked,
- * applied at the service at some later moment, and completed later still, with other ops
- * interleaved at every stage. With probability `lossP` a request or its reply is lost, and the op
- * ends `info`. Whatever the service is, the history records what it answered.
- */
-function simulate(
-  service: Service,
-  rng: Rng,
-  opCount: number,
-  threads: number,
-  lossP: number,
-): Op[] {
-  const history: Op[] = [];
-  const process = Array.from({ length: threads }, (_, t) => t);
-  const pending = new Map<
-    number,
-    { inv: Op; body: Record<string, unknown>; reply?: Record<string, unknown> }
-  >();
-  const record = (type: OpType, t: number, f: string, value: unknown) =>
-    history.push({
-      index: history.length,
-      time: history.length,
-      type,
-      process: process[t],
-      f,
-      value,
-    });
-  let invoked = 0;
-  while (invoked < opCount || pending.size > 0) {
-    const free = process.map((_, t) => t).filter((t) => !pending.has(t));
-    if (invoked < opCount && free.length > 0 && rng.next() < 0.35) {
-      const t = rng.pick(free);
-      const f = rng.pick(["read", "write", "cas", "cas"]);
-      const [from, to] = [rng.int(0, 5), rng.int(0, 5)];
-      const value = f === "read" ? [0, null] : f === "write" ? [0, to] : [0, [from, to]];
-      const body = f === "read"
-        ? { type: "read", key: 0 }
-        : f === "write"
-        ? { type: "write", key: 0, value: to }
-        : { type: "cas", key: 0, from, to };
-      record("invoke", t, f, value);
-      pending.set(t, { inv: history[history.length - 1], body });
-      invoked++;
-      continue;
-    }
-    if (pending.size === 0) continue;
-    const t = rng.pick([...pending.keys()]);
-    const p = pending.get(t)!;
-    if (rng.next() < lossP) {
-      record("info", t, p.inv.f, p.inv.value);
-      pending.delete(t);
-      process[t] += threads;
-      continue;
-    }
-    if (p.reply === undefined) {
-      p.reply = service.handle(`n${t % 3}`, p.body);
-      continue;
-    }
-    const reply = p.reply;
-    if (reply.type === "error") record("fail", t, p.inv.f, p.inv.value);
-    else record("ok", t, p.inv.f, p.inv.f === "read" ? [0, reply.value] : p.inv.value);
-    pending.delete(t);
-  }
-  return history;
-}
-
 Deno.test("histories produced by lin-kv are linearizable", () => {
   for (let seed = 1; seed <= 5; seed++) {
     const rng = createRng(seed);
-    const history = simulate(createService("lin-kv", rng.fork()), rng, 1500, 6 + seed, 0.01);
+    const history = linKvHistory(createService("lin-kv", rng.fork()), rng, 1500, 6 + seed, 0.01);
     assert.ok(history.some((op) => op.type === "info"));
     const r = checkLinearizableRegister(history);
     assert.equal(r["valid?"], true, JSON.stringify(r));
   }
 });
 
-Deno.test("a long single-key history from lin-kv is checked quickly", () => {
+Deno.test("a long single-key history from lin-kv is decided within a linear search budget", () => {
+  // The search is held to a budget of 5 steps per history op instead of a wall-clock bound, which
+  // a loaded machine breaks: with memoisation this history takes about 2.6 steps per op, while a
+  // search that revisited configurations would need many times more and end "unknown" here. The
+  // time it takes is measured in `deno task bench:checkers`.
   const rng = createRng(77);
-  const history = simulate(createService("lin-kv", rng.fork()), rng, 8000, 10, 0.002);
-  const start = performance.now();
-  const r = checkLinearizableRegister(history);
-  assert.equal(r["valid?"], true);
-  const ms = performance.now() - start;
-  assert.ok(ms < 3000, `took ${ms.toFixed(0)} ms`);
+  const history = linKvHistory(createService("lin-kv", rng.fork()), rng, 8000, 10, 0.002);
+  const r = checkLinearizableRegister(history, { maxSteps: 5 * history.length });
+  assert.equal(r["valid?"], true, keyResult(r, "0").explanation);
 });
 
 Deno.test("a stale read from seq-kv makes the history non-linearizable", () => {
@@ -333,7 +268,7 @@ Deno.test("randomly interleaved seq-kv histories are caught", () => {
   let invalid = 0;
   for (let seed = 1; seed <= 10; seed++) {
     const rng = createRng(seed);
-    const history = simulate(createService("seq-kv", rng.fork()), rng, 300, 6, 0);
+    const history = linKvHistory(createService("seq-kv", rng.fork()), rng, 300, 6, 0);
     if (checkLinearizableRegister(history)["valid?"] === false) invalid++;
   }
   assert.ok(invalid >= 8, `only ${invalid} of 10 seq-kv histories were invalid`);

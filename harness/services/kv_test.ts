@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createService, SERVICE_IDS } from "./kv.ts";
 import { createRng } from "../rng.ts";
+import { manyKeysLoad } from "./testing_load.ts";
 import type { Service } from "../types.ts";
 
 const read = (s: Service, src: string, key: unknown) => s.handle(src, { type: "read", key });
@@ -225,19 +226,18 @@ Deno.test("seq-kv: create_if_not_exists creates the key", () => {
   assert.deepEqual(read(kv, "n0", "x"), { type: "read_ok", value: 5 });
 });
 
-Deno.test("seq-kv stays cheap with many keys and many state changes", () => {
-  const kv = createService("seq-kv", createRng(5));
-  const start = performance.now();
-  for (let i = 0; i < 5000; i++) write(kv, "n0", `k${i}`, i);
-  for (let i = 0; i < 50_000; i++) {
-    const node = `n${i % 5}`;
-    const k = `k${i % 5000}`;
-    if (i % 3 === 0) write(kv, node, k, i);
-    else read(kv, node, k);
+Deno.test("seq-kv with many keys and many state changes reads each key's own values", () => {
+  // This test once bounded the load's wall-clock time, to catch seq-kv copying its 5000-key map
+  // per state change. Such a bound is flaky on a loaded machine, and the service exposes no count
+  // of the work it does, so the load is timed in `deno task bench:checkers` instead. What stays
+  // here is the answers: with version chains per key, every read returns a value of its key.
+  const { reads } = manyKeysLoad(createService("seq-kv", createRng(5)));
+  assert.equal(reads.length, 33_333);
+  for (const { key, reply } of reads) {
+    if (reply?.type === "error") assert.deepEqual(reply, MISSING);
+    else assert.equal((reply?.value as number) % 5000, key, JSON.stringify(reply));
   }
-  // Copying a 5000-key map per state change would take far longer than this.
-  const ms = performance.now() - start;
-  assert.ok(ms < 2000, `took ${ms.toFixed(0)} ms`);
+  assert.ok(reads.filter((r) => r.reply?.type === "read_ok").length > 30_000);
 });
 
 Deno.test("lww-kv: reads alternate between two replicas that never converge", () => {
