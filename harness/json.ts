@@ -117,6 +117,94 @@ export function numericValue(x: unknown): number | bigint | undefined {
   return undefined;
 }
 
+/** An exact integer as {@linkcode parseExact} represents one: a `number` within ±(2^53 - 1), a
+ * `bigint` beyond. Mixed comparisons (`<`, `>=`) between the two are exact in JavaScript; sums
+ * need {@linkcode addExact}.
+ *
+ * @example
+ * ```ts
+ * import type { ExactInt } from "./json.ts";
+ * const offsets: ExactInt[] = [7, 12345678901234567891n];
+ * ```
+ */
+export type ExactInt = number | bigint;
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** Whether `x` is an integer as Maelstrom's `s/Int` schema takes one: an integral `number` or a
+ * `bigint`. A whole float (`3.0`, an {@linkcode ExactFloat}) is not, as in Clojure.
+ *
+ * @example
+ * ```ts
+ * import { isExactInt, parseExact } from "./json.ts";
+ * isExactInt(parseExact("12345678901234567891")); // true
+ * isExactInt(parseExact("3.0")); // false
+ * ```
+ */
+export function isExactInt(x: unknown): x is ExactInt {
+  return (typeof x === "number" && Number.isInteger(x)) || typeof x === "bigint";
+}
+
+/** The one representation of an integer: a `number` when it is safe, a `bigint` otherwise. Use it
+ * on integers that did not come straight from {@linkcode parseExact} (a bigint computed to a small
+ * value, a huge integral `number` from `JSON.parse`), before using them as `Map` keys.
+ *
+ * @example
+ * ```ts
+ * import { exactInt } from "./json.ts";
+ * exactInt(5n); // 5
+ * exactInt(2 ** 60); // 1152921504606846976n
+ * ```
+ */
+export function exactInt(x: ExactInt): ExactInt {
+  if (typeof x === "bigint") return x >= -MAX_SAFE && x <= MAX_SAFE ? Number(x) : x;
+  return Number.isSafeInteger(x) ? x : BigInt(x);
+}
+
+/** The exact sum of two integers, in the representation of {@linkcode exactInt}.
+ *
+ * @example
+ * ```ts
+ * import { addExact } from "./json.ts";
+ * addExact(Number.MAX_SAFE_INTEGER, 2); // 9007199254740993n
+ * addExact(12345678901234567891n, -12345678901234567890n); // 1
+ * ```
+ */
+export function addExact(a: ExactInt, b: ExactInt): ExactInt {
+  if (typeof a === "number" && typeof b === "number") {
+    // Two safe integers add exactly unless the sum leaves the safe range.
+    const sum = a + b;
+    if (Number.isSafeInteger(sum) && Number.isSafeInteger(a) && Number.isSafeInteger(b)) {
+      return sum;
+    }
+  }
+  return exactInt(BigInt(a) + BigInt(b));
+}
+
+/** The larger of two integers, compared exactly.
+ *
+ * @example
+ * ```ts
+ * import { maxExact } from "./json.ts";
+ * maxExact(3, 12345678901234567891n); // 12345678901234567891n
+ * ```
+ */
+export function maxExact(a: ExactInt, b: ExactInt): ExactInt {
+  return a >= b ? a : b;
+}
+
+/** Exact integer order, for `sort`: negative, zero or positive.
+ *
+ * @example
+ * ```ts
+ * import { compareExact } from "./json.ts";
+ * [12345678901234567891n, 2, 0].sort(compareExact); // [0, 2, 12345678901234567891n]
+ * ```
+ */
+export function compareExact(a: ExactInt, b: ExactInt): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Whether a line may hold a number that `JSON.parse` would change: an integer of 16 or more digits
  * (2^53 has 16) or a float literal (a digit followed by `.`, `e` or `E`). It may also say yes for
  * such text inside a string; that only costs the slow path.

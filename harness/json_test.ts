@@ -1,8 +1,13 @@
 import assert from "node:assert/strict";
 import {
+  addExact,
+  compareExact,
   ExactFloat,
+  exactInt,
   isExactFloat,
+  isExactInt,
   javaDoubleText,
+  maxExact,
   mayLoseNumbers,
   numericValue,
   parseExact,
@@ -89,4 +94,24 @@ Deno.test("stringifyExact writes bigints nested anywhere", () => {
     stringifyExact({ id: 12345678901234567891n, xs: [1n, { y: -2n }] }),
     '{"id":12345678901234567891,"xs":[1,{"y":-2}]}',
   );
+});
+
+Deno.test("exact integers: one representation, exact sums across 2^53, exact order", () => {
+  assert.equal(exactInt(5n), 5);
+  assert.equal(exactInt(-9007199254740991n), -9007199254740991);
+  assert.equal(exactInt(9007199254740992n), 9007199254740992n);
+  assert.equal(exactInt(2 ** 60), 1152921504606846976n);
+  assert.equal(addExact(Number.MAX_SAFE_INTEGER, 1), 9007199254740992n);
+  assert.equal(addExact(Number.MAX_SAFE_INTEGER, 2), 9007199254740993n);
+  assert.equal(addExact(9007199254740993n, -2), Number.MAX_SAFE_INTEGER);
+  assert.equal(addExact(-Number.MAX_SAFE_INTEGER, -2), -9007199254740993n);
+  assert.equal(addExact(2, 3), 5);
+  assert.equal(maxExact(9007199254740993n, 9007199254740992), 9007199254740993n);
+  assert.deepEqual([9007199254740993n, 9007199254740992, -1].sort(compareExact), [
+    -1,
+    9007199254740992,
+    9007199254740993n,
+  ]);
+  assert.ok(isExactInt(12345678901234567891n) && isExactInt(3) && !isExactInt(3.5));
+  assert.ok(!isExactInt(parseExact("3.0")) && !isExactInt("3"));
 });
