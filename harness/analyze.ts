@@ -17,6 +17,7 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { VirtualClock } from "./clock.ts";
+import { parseExact } from "./json.ts";
 import { type JournalEntry, Network } from "./network.ts";
 import type { NodeProblem } from "./nodes/process.ts";
 import { summarize, verdictLine } from "./results.ts";
@@ -226,7 +227,9 @@ async function readTestJson(dir: string): Promise<{ opts: TestOptions }> {
 }
 
 /** Parses a JSON-lines file of the run. A missing optional file is empty; a line that is not a
- * JSON object is an error, since checking a history with a hole in it would give a wrong verdict. */
+ * JSON object is an error, since checking a history with a hole in it would give a wrong verdict.
+ * Numbers are read exactly (`parseExact`): an id or offset past 2^53, or a `1.0` a node wrote,
+ * comes back as the run saw it, so the verdict is the run's. */
 async function readLines<T>(dir: string, name: string, required: boolean): Promise<T[]> {
   let text: string;
   try {
@@ -242,7 +245,7 @@ async function readLines<T>(dir: string, name: string, required: boolean): Promi
     if (line.trim() === "") continue;
     let x: unknown;
     try {
-      x = JSON.parse(line);
+      x = parseExact(line);
     } catch {
       x = undefined;
     }
@@ -256,7 +259,9 @@ async function readLines<T>(dir: string, name: string, required: boolean): Promi
 
 async function storedProblems(dir: string): Promise<NodeProblem[]> {
   try {
-    const results = JSON.parse(await Deno.readTextFile(`${dir}/results.json`));
+    const results = parseExact(await Deno.readTextFile(`${dir}/results.json`)) as {
+      nodes?: { problems?: unknown };
+    } | null;
     const problems = results?.nodes?.problems;
     return Array.isArray(problems) ? problems : [];
   } catch {

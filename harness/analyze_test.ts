@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { AnalyzeError, analyzeMain, analyzeRun } from "./analyze.ts";
+import { parseExact } from "./json.ts";
 import { storedRun } from "./report/testing.ts";
 import { type CapturedRun, captureMain } from "./testing.ts";
 
@@ -124,6 +125,90 @@ Deno.test("analyze: a missing or corrupt run folder is one sentence and exit 254
     const bad = await runMain(["-t", dir, "--availability", "0x1"]);
     assert.equal(bad.code, 254);
     assert.match(bad.stderr, /^--availability must be "total" or a number from 0 to 1, not "0x1"/);
+  } finally {
+    await Deno.remove(store, { recursive: true });
+  }
+});
+
+// --- A stored history is read exactly: numbers past 2^53 keep every digit. ---
+
+/** Replaces the stored history of `dir` with these lines (JSON text, so digits are as written). */
+async function storeHistory(dir: string, lines: string[]): Promise<void> {
+  const ops = lines.map((l, i) => l.replace(/^\{/, `{"index":${i},"time":${i * 1_000_000},`));
+  await Deno.writeTextFile(`${dir}/history.jsonl`, ops.join("\n") + "\n");
+}
+
+Deno.test("analyze: a counter history past 2^53 is checked exactly, a read off by one caught", async () => {
+  const store = await Deno.makeTempDir({ prefix: "glomers-analyze-" });
+  try {
+    const dir = await storedRun(
+      store,
+      "challenges/counter.ts",
+      "-w g-counter --node-count 1 --time-limit 2 --rate 10",
+      2,
+    );
+    // The adds sum to 2^53 + 1. Read as doubles, that sum and a read of 2^53 are one number.
+    const adds = [
+      '{"type":"invoke","process":0,"f":"add","value":9007199254740991}',
+      '{"type":"ok","process":0,"f":"add","value":9007199254740991}',
+      '{"type":"invoke","process":0,"f":"add","value":2}',
+      '{"type":"ok","process":0,"f":"add","value":2}',
+      '{"type":"invoke","process":0,"f":"read","value":null,"final":true,"node":"n0"}',
+    ];
+    await storeHistory(dir, [
+      ...adds,
+      '{"type":"ok","process":0,"f":"read","value":9007199254740993,"final":true,"node":"n0"}',
+    ]);
+    const good = await analyzeRun(dir);
+    assert.equal(good.code, 0, good.text);
+
+    await storeHistory(dir, [
+      ...adds,
+      '{"type":"ok","process":0,"f":"read","value":9007199254740992,"final":true,"node":"n0"}',
+    ]);
+    const bad = await analyzeRun(dir);
+    assert.equal(bad.code, 1, bad.text);
+    const results = parseExact(await Deno.readTextFile(bad.resultsFile)) as {
+      workload: { "error-details": { value: unknown; explanation: string }[] };
+    };
+    const [detail] = results.workload["error-details"];
+    assert.equal(detail.value, 9007199254740992n);
+    assert.match(detail.explanation, /the acknowledged adds sum to 9007199254740993/);
+  } finally {
+    await Deno.remove(store, { recursive: true });
+  }
+});
+
+Deno.test("analyze: kafka offsets past 2^53 stay apart; a reused one is inconsistent-offsets", async () => {
+  const store = await Deno.makeTempDir({ prefix: "glomers-analyze-" });
+  try {
+    const dir = await storedRun(
+      store,
+      "challenges/kafka.ts",
+      "-w kafka --node-count 1 --time-limit 2 --rate 10",
+      2,
+    );
+    // 2^53 and 2^53 + 1, which JSON.parse reads as one number.
+    const history = (second: string) => [
+      '{"type":"invoke","process":0,"f":"send","value":[["send","k",1]]}',
+      '{"type":"ok","process":0,"f":"send","value":[["send","k",[9007199254740992,1]]]}',
+      '{"type":"invoke","process":0,"f":"send","value":[["send","k",2]]}',
+      `{"type":"ok","process":0,"f":"send","value":[["send","k",[${second},2]]]}`,
+      '{"type":"invoke","process":1,"f":"poll","value":[["poll"]]}',
+      `{"type":"ok","process":1,"f":"poll","value":[["poll",{"k":[[9007199254740992,1],[${second},2]]}]]}`,
+    ];
+    await storeHistory(dir, history("9007199254740993"));
+    const good = await analyzeRun(dir);
+    assert.equal(good.code, 0, good.text);
+
+    await storeHistory(dir, history("9007199254740992"));
+    const bad = await analyzeRun(dir);
+    assert.equal(bad.code, 1, bad.text);
+    assert.match(bad.text, /inconsistent-offsets/);
+    const results = parseExact(await Deno.readTextFile(bad.resultsFile)) as {
+      workload: Record<string, { errs: { offset: unknown }[] }>;
+    };
+    assert.equal(results.workload["inconsistent-offsets"].errs[0].offset, 9007199254740992n);
   } finally {
     await Deno.remove(store, { recursive: true });
   }

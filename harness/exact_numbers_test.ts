@@ -10,6 +10,9 @@ import { parseExact } from "./json.ts";
 import { createService } from "./services/kv.ts";
 import { createRng } from "./rng.ts";
 import { simulate } from "./simulate.ts";
+import { VirtualClock } from "./clock.ts";
+import { Network } from "./network.ts";
+import { routeLine } from "./nodes/process.ts";
 import type { Op } from "./types.ts";
 import { expectReply, jsonEqual, jsonKey } from "./workloads/schema.ts";
 import { MalformedReply } from "./types.ts";
@@ -145,4 +148,64 @@ Deno.test("lin-kv compares exactly: cas from a neighbour of a 64-bit value or fr
   assert.equal(kv.handle("n0", body('{"type":"cas","key":"x","from":1,"to":2}'))?.code, 22);
   const read = kv.handle("n1", body('{"type":"read","key":"x"}'));
   assert.equal(JSON.stringify(read), '{"type":"read_ok","value":1.0}');
+});
+
+/** A unique-ids node whose ids are 64-bit snowflakes from `base` (past 2^53, so neighbours share a
+ * double), and whose every line carries an envelope `id` past 2^53 too, which Maelstrom's `s/Int`
+ * accepts. */
+function snowflakes(base: (node: string) => bigint) {
+  return (options: NodeOptions) => {
+    const inner = options.transport!;
+    const transport: Transport = {
+      start: (onLine) => inner.start(onLine),
+      write: (line) => inner.write(line.replace(/^\{/, '{"id":12345678901234567891,')),
+      flush: () => inner.flush(),
+    };
+    const node = new Node({ ...options, transport });
+    let next = 0n;
+    node.on("generate", () => ({
+      type: "generate_ok",
+      id: rawJson(String(base(node.id) + next++)),
+    }));
+    return node;
+  };
+}
+
+Deno.test("unique-ids: 64-bit ids and envelope ids past 2^53 are routed and checked exactly", async () => {
+  // n0 hands out 2^53, 2^53 + 1, ...; n1 starts a million higher: all distinct, though as doubles
+  // 2^53 and 2^53 + 1 are one number.
+  const good = snowflakes((id) => 9007199254740992n + (id === "n0" ? 0n : 1_000_000n));
+  const run = await simulate(good, "-w unique-ids --node-count 2 --time-limit 2 --rate 20", 3);
+  assert.deepEqual((run.results.nodes as { problems: unknown[] }).problems, []);
+  const w = run.results.workload as Record<string, unknown>;
+  assert.equal(w["valid?"], true);
+  assert.ok((w["acknowledged-count"] as number) > 20);
+  assert.equal((w.range as unknown[])[0], 9007199254740992n);
+  assert.equal(run.results["valid?"], true);
+  // The envelope id a node wrote does not replace the network's own message id.
+  assert.ok(run.network.journal.every((e, i) => e.id === i));
+
+  // Both nodes hand out the same ids: each duplicate is named with every digit.
+  const bad = snowflakes(() => 9007199254740992n);
+  const dup = await simulate(bad, "-w unique-ids --node-count 2 --time-limit 2 --rate 20", 3);
+  const d = dup.results.workload as Record<string, unknown>;
+  assert.equal(d["valid?"], false);
+  const details = d["duplicate-details"] as { id: unknown; nodes: string[]; explanation: string }[];
+  assert.equal(details[0].id, 9007199254740992n);
+  assert.deepEqual(details[0].nodes, ["n0", "n1"]);
+  assert.match(details[0].explanation, /^ID 9007199254740992 was returned 2 times/);
+  assert.ok("9007199254740992" in (d.duplicated as Record<string, number>));
+});
+
+Deno.test("the envelope id is any integer (s/Int): a bigint passes, 3.0 is a bad line", () => {
+  const network = new Network(new VirtualClock(), createRng(1), {
+    latencyMs: 0,
+    latencyDist: "constant",
+  });
+  for (const id of ["n0", "n1"]) network.register(id, { deliver: () => {} });
+  const line = (id: string) => `{"id":${id},"src":"n0","dest":"n1","body":{"type":"gossip"}}`;
+  assert.equal(routeLine("n0", line("12345678901234567891"), network), undefined);
+  assert.equal(network.journal.length, 1);
+  assert.match(routeLine("n0", line("3.0"), network)!.message, /"id" must be an integer/);
+  assert.equal(network.journal.length, 1);
 });

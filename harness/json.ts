@@ -19,8 +19,9 @@
  * digits (without it `JSON.stringify` throws on a `bigint`), so history, results and journal files
  * and the lines delivered to nodes carry every digit.
  *
- * Most lines have no number that could change, so a cheap scan lets them take plain `JSON.parse`;
- * only the rest pay for the reviver. Sources: Cheshire's `parse-string` keeps `BigInteger`s
+ * Most lines have no number that could change, so a cheap scan lets them take plain `JSON.parse`,
+ * and so do lines whose only floats are fractions (checked by counting); only the rest pay for the
+ * reviver. Sources: Cheshire's `parse-string` keeps `BigInteger`s
  * (`cheshire/parse.clj`), and Maelstrom parses node stdout with it (`src/maelstrom/process.clj`).
  *
  * @module
@@ -117,6 +118,94 @@ export function numericValue(x: unknown): number | bigint | undefined {
   return undefined;
 }
 
+/** An exact integer as {@linkcode parseExact} represents one: a `number` within ±(2^53 - 1), a
+ * `bigint` beyond. Mixed comparisons (`<`, `>=`) between the two are exact in JavaScript; sums
+ * need {@linkcode addExact}.
+ *
+ * @example
+ * ```ts
+ * import type { ExactInt } from "./json.ts";
+ * const offsets: ExactInt[] = [7, 12345678901234567891n];
+ * ```
+ */
+export type ExactInt = number | bigint;
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** Whether `x` is an integer as Maelstrom's `s/Int` schema takes one: an integral `number` or a
+ * `bigint`. A whole float (`3.0`, an {@linkcode ExactFloat}) is not, as in Clojure.
+ *
+ * @example
+ * ```ts
+ * import { isExactInt, parseExact } from "./json.ts";
+ * isExactInt(parseExact("12345678901234567891")); // true
+ * isExactInt(parseExact("3.0")); // false
+ * ```
+ */
+export function isExactInt(x: unknown): x is ExactInt {
+  return (typeof x === "number" && Number.isInteger(x)) || typeof x === "bigint";
+}
+
+/** The one representation of an integer: a `number` when it is safe, a `bigint` otherwise. Use it
+ * on integers that did not come straight from {@linkcode parseExact} (a bigint computed to a small
+ * value, a huge integral `number` from `JSON.parse`), before using them as `Map` keys.
+ *
+ * @example
+ * ```ts
+ * import { exactInt } from "./json.ts";
+ * exactInt(5n); // 5
+ * exactInt(2 ** 60); // 1152921504606846976n
+ * ```
+ */
+export function exactInt(x: ExactInt): ExactInt {
+  if (typeof x === "bigint") return x >= -MAX_SAFE && x <= MAX_SAFE ? Number(x) : x;
+  return Number.isSafeInteger(x) ? x : BigInt(x);
+}
+
+/** The exact sum of two integers, in the representation of {@linkcode exactInt}.
+ *
+ * @example
+ * ```ts
+ * import { addExact } from "./json.ts";
+ * addExact(Number.MAX_SAFE_INTEGER, 2); // 9007199254740993n
+ * addExact(12345678901234567891n, -12345678901234567890n); // 1
+ * ```
+ */
+export function addExact(a: ExactInt, b: ExactInt): ExactInt {
+  if (typeof a === "number" && typeof b === "number") {
+    // Two safe integers add exactly unless the sum leaves the safe range.
+    const sum = a + b;
+    if (Number.isSafeInteger(sum) && Number.isSafeInteger(a) && Number.isSafeInteger(b)) {
+      return sum;
+    }
+  }
+  return exactInt(BigInt(a) + BigInt(b));
+}
+
+/** The larger of two integers, compared exactly.
+ *
+ * @example
+ * ```ts
+ * import { maxExact } from "./json.ts";
+ * maxExact(3, 12345678901234567891n); // 12345678901234567891n
+ * ```
+ */
+export function maxExact(a: ExactInt, b: ExactInt): ExactInt {
+  return a >= b ? a : b;
+}
+
+/** Exact integer order, for `sort`: negative, zero or positive.
+ *
+ * @example
+ * ```ts
+ * import { compareExact } from "./json.ts";
+ * [12345678901234567891n, 2, 0].sort(compareExact); // [0, 2, 12345678901234567891n]
+ * ```
+ */
+export function compareExact(a: ExactInt, b: ExactInt): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Whether a line may hold a number that `JSON.parse` would change: an integer of 16 or more digits
  * (2^53 has 16) or a float literal (a digit followed by `.`, `e` or `E`). It may also say yes for
  * such text inside a string; that only costs the slow path.
@@ -129,22 +218,57 @@ export function numericValue(x: unknown): number | bigint | undefined {
  * ```
  */
 export function mayLoseNumbers(text: string): boolean {
-  let digits = 0;
+  return scanNumbers(text) !== 0;
+}
+
+/** Scans JSON text for number literals that `JSON.parse` might change. Returns -1 when it may hold
+ * an integer literal of 16 or more digits (2^53 has 16); otherwise how many float literals (a
+ * digit followed by `.`, `e` or `E`) it may hold. Text inside strings can only make either answer
+ * larger, never smaller: every real float literal is counted, once. */
+function scanNumbers(text: string): number {
+  let digits = 0, floats = 0, inFloat = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c >= 48 && c <= 57) {
-      if (++digits >= 16) return true;
+      // Digits of a fraction or exponent do not make an integer literal long.
+      if (!inFloat && ++digits >= 16) return -1;
+    } else if ((c === 46 || c === 101 || c === 69) && (digits > 0 || inFloat)) {
+      if (!inFloat) floats++;
+      inFloat = true;
     } else {
-      // A float literal always has a digit right before its "." or exponent.
-      if (digits > 0 && (c === 46 || c === 101 || c === 69)) return true;
       digits = 0;
+      inFloat = false;
     }
   }
-  return false;
+  return floats;
+}
+
+/** How many numbers in a parsed JSON value are finite and not integers. Only a float literal can
+ * give one, and a float literal that gives one is a plain `number` for {@linkcode parseExact} as
+ * well. */
+function countFractions(value: unknown): number {
+  let count = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === "number") {
+      if (Number.isFinite(v) && !Number.isInteger(v)) count++;
+    } else if (Array.isArray(v)) {
+      for (const x of v) stack.push(x);
+    } else if (v !== null && typeof v === "object") {
+      for (const k in v) stack.push((v as Record<string, unknown>)[k]);
+    }
+  }
+  return count;
 }
 
 /** Parses JSON text keeping every number exact (see the module note for the representation).
  * Throws `SyntaxError` for text that is not JSON, as `JSON.parse` does.
+ *
+ * Three paths give the same value: text with no float literal and no long integer is plain
+ * `JSON.parse`; text whose float literals all turn out fractional (`250.94744000000003`, as
+ * journal times are) is `JSON.parse` too, checked by counting; the rest pays for a reviver that
+ * reads each literal's source.
  *
  * @example
  * ```ts
@@ -154,7 +278,27 @@ export function mayLoseNumbers(text: string): boolean {
  * ```
  */
 export function parseExact(text: string): unknown {
-  if (!mayLoseNumbers(text)) return JSON.parse(text);
+  const floats = scanNumbers(text);
+  if (floats === 0) return JSON.parse(text);
+  if (floats > 0) {
+    // Every float literal counted that is a real one and parses to a fraction is a plain number
+    // either way; if all of them do (the count matches), nothing needs the reviver.
+    const value = JSON.parse(text);
+    if (countFractions(value) === floats) return value;
+  }
+  return parseExactWithReviver(text);
+}
+
+/** {@linkcode parseExact} by its reference path alone, the reviver that reads every literal's
+ * source: for tests that compare the fast paths with it.
+ *
+ * @example
+ * ```ts
+ * import { parseExactWithReviver } from "./json.ts";
+ * parseExactWithReviver("[1.0, 2.5]"); // [ExactFloat 1.0, 2.5]
+ * ```
+ */
+export function parseExactWithReviver(text: string): unknown {
   return JSON_SOURCE.parse(text, reviveNumber);
 }
 

@@ -1,13 +1,20 @@
 import assert from "node:assert/strict";
 import {
+  addExact,
+  compareExact,
   ExactFloat,
+  exactInt,
   isExactFloat,
+  isExactInt,
   javaDoubleText,
+  maxExact,
   mayLoseNumbers,
   numericValue,
   parseExact,
+  parseExactWithReviver,
   stringifyExact,
 } from "./json.ts";
+import { createRng } from "./rng.ts";
 
 Deno.test("parseExact keeps integers beyond 2^53 exact, as bigint", () => {
   const v = parseExact('{"a":12345678901234567891,"b":12345678901234567892}') as Record<
@@ -89,4 +96,72 @@ Deno.test("stringifyExact writes bigints nested anywhere", () => {
     stringifyExact({ id: 12345678901234567891n, xs: [1n, { y: -2n }] }),
     '{"id":12345678901234567891,"xs":[1,{"y":-2}]}',
   );
+});
+
+Deno.test("exact integers: one representation, exact sums across 2^53, exact order", () => {
+  assert.equal(exactInt(5n), 5);
+  assert.equal(exactInt(-9007199254740991n), -9007199254740991);
+  assert.equal(exactInt(9007199254740992n), 9007199254740992n);
+  assert.equal(exactInt(2 ** 60), 1152921504606846976n);
+  assert.equal(addExact(Number.MAX_SAFE_INTEGER, 1), 9007199254740992n);
+  assert.equal(addExact(Number.MAX_SAFE_INTEGER, 2), 9007199254740993n);
+  assert.equal(addExact(9007199254740993n, -2), Number.MAX_SAFE_INTEGER);
+  assert.equal(addExact(-Number.MAX_SAFE_INTEGER, -2), -9007199254740993n);
+  assert.equal(addExact(2, 3), 5);
+  assert.equal(maxExact(9007199254740993n, 9007199254740992), 9007199254740993n);
+  assert.deepEqual([9007199254740993n, 9007199254740992, -1].sort(compareExact), [
+    -1,
+    9007199254740992,
+    9007199254740993n,
+  ]);
+  assert.ok(isExactInt(12345678901234567891n) && isExactInt(3) && !isExactInt(3.5));
+  assert.ok(!isExactInt(parseExact("3.0")) && !isExactInt("3"));
+});
+
+Deno.test("parseExact's fast paths give exactly what the reviver gives, on random number soup", () => {
+  const rng = createRng(42);
+  const literals = [
+    () => String(rng.int(-1000, 1000)),
+    () => String(rng.int(0, 2 ** 31) * 2 ** 22 + rng.int(0, 2 ** 22)), // up to 2^53 and past
+    () => `${rng.int(0, 10 ** 6)}.${rng.int(0, 10 ** 6)}`, // x.0 is integral
+    () => `${rng.int(0, 10 ** 9)}.${String(rng.int(1, 10 ** 9)).padStart(12, "0")}`,
+    () => `${rng.int(0, 100)}.0`,
+    () => `-${rng.int(0, 3)}.0`, // -0.0 too
+    () => `${rng.int(1, 9)}e${rng.int(-3, 25)}`,
+    () => `${rng.int(1, 9)}.${rng.int(0, 99)}E+${rng.int(0, 3)}`,
+    () => `1e${rng.pick([308, 309, 999])}`, // finite, and infinite
+    () => `${(rng.next() * 1000).toString()}`, // a double's shortest text, as journal times are
+    () => `1.00000000000000001`, // a fraction too small for a double: 1
+    () => `"v${rng.int(0, 9)}.${rng.int(0, 9)}e"`, // float-looking text inside a string
+    () => `"${rng.int(0, 10 ** 9)}${rng.int(0, 10 ** 9)}"`, // long digits inside a string
+    () => rng.pick(["true", "false", "null", '"x"']),
+  ];
+  const value = (depth: number): string => {
+    const r = rng.next();
+    if (depth < 3 && r < 0.2) {
+      return `[${Array.from({ length: rng.int(0, 4) }, () => value(depth + 1)).join(",")}]`;
+    }
+    if (depth < 3 && r < 0.4) {
+      const n = rng.int(0, 4);
+      return `{${Array.from({ length: n }, (_, i) => `"k${i}":${value(depth + 1)}`).join(",")}}`;
+    }
+    return rng.pick(literals)();
+  };
+  let fractionalOnly = 0;
+  for (let i = 0; i < 5000; i++) {
+    const text = value(0);
+    const exact = parseExactWithReviver(text);
+    assert.deepEqual(parseExact(text), exact, text);
+    assert.equal(JSON.stringify(parseExact(text)), JSON.stringify(exact), text);
+    if (mayLoseNumbers(text) && !/\d{16}/.test(text)) fractionalOnly++;
+  }
+  assert.ok(fractionalOnly > 500);
+});
+
+Deno.test("a journal line whose only floats are fractional times parses as JSON.parse does", () => {
+  const line = '{"id":7,"src":"n0","dest":"n1","body":{"type":"hop","n":3},' +
+    '"sentMs":250.94744000000003,"recvMs":252.138936}';
+  assert.deepEqual(parseExact(line), JSON.parse(line));
+  const whole = line.replace("252.138936", "252.0");
+  assert.ok(isExactFloat((parseExact(whole) as { recvMs: unknown }).recvMs));
 });

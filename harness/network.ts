@@ -104,14 +104,33 @@ interface Pending {
   deadlineMs: number;
 }
 
+/** Internal switches, for tests that compare the fast paths with the plain heap. */
+export interface NetworkTuning {
+  /** Use the fast paths (on by default): a message that arrives in deadline order is appended to
+   * a FIFO run instead of the heap, and a message for an idle, empty queue is taken without
+   * being queued at all. Both leave the order of delivery exactly as one heap gives it. */
+  fastPaths: boolean;
+}
+
 /** One endpoint's inbound queue and the state of its delivery loop. */
 interface Inbox {
   id: string;
   endpoint: Endpoint;
+  /** Whether the id names a client, whose messages have no latency (see {@linkcode isClient}). */
+  client: boolean;
   /** Whether the loop delivers: for a client, only while it waits for a reply. */
   listening: boolean;
-  /** A binary min-heap ordered by deadline, then by message id. */
-  queue: Pending[];
+  /** The queue is the union of `run` and `heap`, taken in {@linkcode earlier} order.
+   *
+   * `run[runHead..]` holds messages that arrived in deadline order (each no earlier than the one
+   * before it), so it is sorted and a plain FIFO serves it: with a constant latency, or none, every
+   * message between nodes lands here. `heap` is a binary min-heap for the rest (a client's
+   * zero-latency request behind slower node traffic, or any latency drawn at random). The earliest
+   * message overall is the earlier of the two fronts, so the order taken is exactly that of a
+   * single heap: {@linkcode earlier} is a total order, because message ids are unique. */
+  run: Pending[];
+  runHead: number;
+  heap: Pending[];
   /** The message the loop has taken and is waiting to deliver at its deadline. */
   taken: Pending | undefined;
   timer: TimerHandle | undefined;
@@ -119,7 +138,13 @@ interface Inbox {
   running: boolean;
   /** Set when the endpoint is unregistered or replaced; its timers then do nothing. */
   closed: boolean;
+  /** `#fire` bound to this inbox, made once rather than per delivery. */
+  fire: () => void;
 }
+
+/** How many messages of a run that never empties are let pile up, already taken, at its front
+ * before the array is compacted. */
+const RUN_COMPACT_AT = 1024;
 
 /** The network. Register endpoints, then `send`. Delivery follows Maelstrom's `net.clj`: every
  * endpoint owns one inbound queue ordered by deadline (send time plus the drawn latency), and one
@@ -161,12 +186,19 @@ export class Network {
   /** dest → the sources whose messages dest currently drops. */
   #grudge = new Map<string, Set<string>>();
   #tornDown = false;
+  #fastPaths: boolean;
 
-  constructor(clock: HarnessClock, rng: Rng, latency: LatencyOptions) {
+  constructor(
+    clock: HarnessClock,
+    rng: Rng,
+    latency: LatencyOptions,
+    tuning: NetworkTuning = { fastPaths: true },
+  ) {
     this.#clock = clock;
     this.#rng = rng;
     this.#latency = latency;
     this.#originMs = clock.now();
+    this.#fastPaths = tuning.fastPaths;
   }
 
   /** Milliseconds since the network (and so the test) was created. */
@@ -179,16 +211,21 @@ export class Network {
    * never delivered (they are marked `dropped: "unregistered"`). */
   register(id: string, endpoint: Endpoint, opts: RegisterOptions = {}): void {
     this.#close(this.#inboxes.get(id));
-    this.#inboxes.set(id, {
+    const box: Inbox = {
       id,
       endpoint,
+      client: isClient(id),
       listening: !opts.pull,
-      queue: [],
+      run: [],
+      runHead: 0,
+      heap: [],
       taken: undefined,
       timer: undefined,
       running: false,
       closed: false,
-    });
+      fire: () => this.#fire(box),
+    };
+    this.#inboxes.set(id, box);
   }
 
   /** Removes an endpoint and its queue; messages still queued for it are never delivered, and a
@@ -240,7 +277,8 @@ export class Network {
    * is not registered (during teardown it returns `undefined` instead). */
   send(src: string, dest: string, body: Record<string, unknown>): JournalEntry | undefined {
     const box = this.#inboxes.get(dest);
-    if (!box || !this.#inboxes.has(src)) {
+    const from = this.#inboxes.get(src);
+    if (box === undefined || from === undefined) {
       if (this.#tornDown) return undefined;
       if (!box) {
         throw new UnknownEndpointError(`Invalid dest "${dest}": no such node, service or client`);
@@ -255,13 +293,26 @@ export class Network {
       dest,
       body,
       sentMs: nowMs - this.#originMs,
+      // Declared now, though set only on arrival: V8 then keeps it inside the object instead of
+      // growing a separate property store for each of the millions of entries a run keeps.
+      recvMs: undefined,
     };
     this.journal.push(entry);
     this.onSend?.(entry);
-    const latencyMs = isClient(src) || isClient(dest) ? 0 : this.#drawLatency();
-    heapPush(box.queue, { entry, deadlineMs: nowMs + latencyMs }, earlier);
-    // An idle loop is blocked waiting for a message in Maelstrom, so it takes this one at once.
-    if (box.taken === undefined) this.#take(box);
+    const latencyMs = from.client || box.client ? 0 : this.#drawLatency();
+    const pending: Pending = { entry, deadlineMs: nowMs + latencyMs };
+    if (box.taken === undefined) {
+      // An idle loop is blocked waiting for a message in Maelstrom, so it takes this one at once.
+      // When the queue is empty too, this message is the one it would take: no need to queue it.
+      if (this.#fastPaths && this.#size(box) === 0 && this.#canTake(box)) {
+        this.#hold(box, pending, nowMs);
+      } else {
+        this.#push(box, pending);
+        this.#take(box);
+      }
+    } else {
+      this.#push(box, pending);
+    }
     return entry;
   }
 
@@ -335,6 +386,11 @@ export class Network {
     }
   }
 
+  /** Whether the loop can take a message now. */
+  #canTake(box: Inbox): boolean {
+    return box.taken === undefined && !box.running && !box.closed && box.listening;
+  }
+
   /** The loop's "take": pops the earliest-deadline message, drops it if a partition separates
    * it from its source at this moment, and otherwise holds it until its deadline. Delivery always
    * happens later (a timer, or a microtask for a message already due in real time), never inside
@@ -342,29 +398,34 @@ export class Network {
    * it can notice shutdown; a message put on an empty queue wakes it at once, which is what taking
    * here, in `send`, models. */
   #take(box: Inbox): void {
-    if (box.running) return;
-    while (
-      box.taken === undefined && !box.closed && box.listening && box.queue.length > 0
-    ) {
-      const next = heapPop(box.queue, earlier)!;
-      if (this.#killed(box, next.entry)) continue;
-      if (this.#grudge.get(box.id)?.has(next.entry.src)) {
-        next.entry.dropped = "partition";
-        continue;
-      }
-      box.taken = next;
-      // Maelstrom sleeps `(long dt)` milliseconds: the wait is truncated to whole milliseconds.
-      const waitMs = Math.floor(next.deadlineMs - this.#clock.now());
-      if (waitMs <= 0 && !this.#clock.virtual) {
-        queueMicrotask(() => this.#fire(box));
-      } else {
-        box.timer = this.#clock.setTimeout(() => this.#fire(box), Math.max(0, waitMs));
-      }
+    while (this.#canTake(box) && this.#size(box) > 0) {
+      this.#hold(box, this.#pop(box)!, -Infinity);
+    }
+  }
+
+  /** Takes `next`, just removed from the queue (or never queued, being the only message): drops it
+   * if its node is killed or a partition cuts it off, and otherwise holds it and arranges its
+   * delivery at its deadline. `dueByMs` is a clock reading the caller already has (`-Infinity` if
+   * none): a message due by then is due now, and only otherwise is the clock read again. */
+  #hold(box: Inbox, next: Pending, dueByMs: number): void {
+    if (this.#killed(box, next.entry)) return;
+    if (this.#grudge.get(box.id)?.has(next.entry.src)) {
+      next.entry.dropped = "partition";
+      return;
+    }
+    box.taken = next;
+    // Maelstrom sleeps `(long dt)` milliseconds: the wait is truncated to whole milliseconds.
+    const waitMs = next.deadlineMs <= dueByMs ? 0 : Math.floor(next.deadlineMs - this.#clock.now());
+    if (waitMs <= 0 && !this.#clock.virtual) {
+      queueMicrotask(box.fire);
+    } else {
+      box.timer = this.#clock.setTimeout(box.fire, Math.max(0, waitMs));
     }
   }
 
   /** The loop wakes for its taken message, delivers it, then goes on delivering whatever is
-   * already due without another timer, as Maelstrom's loop polls again right after a delivery. */
+   * already due without another timer, as Maelstrom's loop polls again right after a delivery:
+   * one synchronous drain, in queue order, that stops at the first message not yet due. */
   #fire(box: Inbox): void {
     const held = box.taken;
     box.taken = undefined;
@@ -373,7 +434,7 @@ export class Network {
     if (!box.listening) {
       // The loop was stopped (a client stopped waiting) before this message reached the endpoint:
       // it stays queued, unread.
-      heapPush(box.queue, held, earlier);
+      this.#push(box, held);
       return;
     }
     box.running = true;
@@ -382,18 +443,27 @@ export class Network {
       // the next take, a moment later.
       const nowMs = this.#clock.now();
       this.#receive(box, held.entry, nowMs);
-      while (!box.closed && box.listening && box.queue.length > 0) {
-        const head = box.queue[0];
+      // The partition in force, looked up once per drain (and again only if it changes).
+      let grudge = this.#grudge;
+      let cut = grudge.get(box.id);
+      for (;;) {
+        if (box.closed || !box.listening) break;
+        const head = this.#peek(box);
+        if (head === undefined) break;
         const state = box.endpoint.state?.(head.entry) ?? "up";
+        if (grudge !== this.#grudge) {
+          grudge = this.#grudge;
+          cut = grudge.get(box.id);
+        }
         if (state === "killed") {
-          heapPop(box.queue, earlier);
+          this.#pop(box);
           head.entry.lost = "dead-node";
-        } else if (!this.#grudge.get(box.id)?.has(head.entry.src)) {
+        } else if (cut === undefined || !cut.has(head.entry.src)) {
           if (Math.floor(head.deadlineMs - nowMs) > 0) break;
-          heapPop(box.queue, earlier);
+          this.#pop(box);
           this.#receive(box, head.entry, nowMs, state);
         } else {
-          heapPop(box.queue, earlier);
+          this.#pop(box);
           head.entry.dropped = "partition";
         }
       }
@@ -401,6 +471,52 @@ export class Network {
       box.running = false;
     }
     this.#take(box);
+  }
+
+  /** How many messages wait in the queue (not counting the one taken). */
+  #size(box: Inbox): number {
+    return box.run.length - box.runHead + box.heap.length;
+  }
+
+  /** Queues a message: at the end of the run when it is due no earlier than the run's last
+   * message (always, with a constant latency and no clients), in the heap otherwise. Without the
+   * fast paths, everything goes to the heap. */
+  #push(box: Inbox, p: Pending): void {
+    const run = box.run;
+    if (
+      this.#fastPaths && (run.length === box.runHead || !earlier(p, run[run.length - 1]))
+    ) {
+      run.push(p);
+    } else {
+      heapPush(box.heap, p, earlier);
+    }
+  }
+
+  /** The queue's earliest message, left in place. */
+  #peek(box: Inbox): Pending | undefined {
+    const r = box.runHead < box.run.length ? box.run[box.runHead] : undefined;
+    if (box.heap.length === 0) return r;
+    const h = box.heap[0];
+    return r === undefined || earlier(h, r) ? h : r;
+  }
+
+  /** Removes and returns the queue's earliest message. */
+  #pop(box: Inbox): Pending | undefined {
+    const run = box.run;
+    if (box.runHead < run.length) {
+      const r = run[box.runHead];
+      if (box.heap.length === 0 || !earlier(box.heap[0], r)) {
+        if (++box.runHead === run.length) {
+          run.length = 0;
+          box.runHead = 0;
+        } else if (box.runHead >= RUN_COMPACT_AT && box.runHead * 2 >= run.length) {
+          box.run = run.slice(box.runHead);
+          box.runHead = 0;
+        }
+        return r;
+      }
+    }
+    return heapPop(box.heap, earlier);
   }
 
   /** Whether the endpoint is a node that was killed (or restarted since `entry` was queued): its
@@ -439,8 +555,11 @@ export class Network {
     box.timer = undefined;
     if (box.taken) box.taken.entry.dropped = "unregistered";
     box.taken = undefined;
-    for (const p of box.queue) p.entry.dropped = "unregistered";
-    box.queue = [];
+    for (let i = box.runHead; i < box.run.length; i++) box.run[i].entry.dropped = "unregistered";
+    for (const p of box.heap) p.entry.dropped = "unregistered";
+    box.run = [];
+    box.runHead = 0;
+    box.heap = [];
   }
 }
 

@@ -254,3 +254,145 @@ Deno.test("a node's delivery loop can be stopped and resumed; its messages wait 
   });
   assert.deepEqual(got.map((g) => `${g.type}@${g.at}`), ["queued@100"]);
 });
+
+// --- The fast paths (a FIFO run beside the heap, and taking a message for an idle, empty queue
+// without queueing it) must deliver exactly as the plain heap does. ---
+
+/** Plays one scripted scenario of seed `seed` on a virtual clock and returns every delivery and
+ * every journal mark, so that two runs can be compared. Sends, sleeps, partitions, stopped loops,
+ * kills, restarts, crashes, re-registrations and replies sent from inside a delivery are all drawn
+ * from a script RNG whose draws do not depend on what the network does. */
+async function playScenario(seed: number, fastPaths: boolean): Promise<string[]> {
+  const script = createRng(seed);
+  const dists = [
+    { latencyMs: 0, latencyDist: "constant" },
+    { latencyMs: 10, latencyDist: "constant" },
+    { latencyMs: 20, latencyDist: "uniform" },
+    { latencyMs: 15, latencyDist: "exponential" },
+  ] as const;
+  const latency = dists[seed % dists.length];
+  const clock = new VirtualClock();
+  const network = new Network(clock, createRng(seed + 1000), latency, { fastPaths });
+  const nodes = ["n0", "n1", "n2", "n3"];
+  const ids = [...nodes, "c0", "c1", "lin-kv"];
+  const log: string[] = [];
+  const killed = new Set<string>();
+  const crashed = new Set<string>();
+  const firstId = new Map<string, number>();
+  const register = (id: string) =>
+    network.register(id, {
+      deliver: (m) => {
+        log.push(`${id}<-${m.id}@${clock.now()}`);
+        // A node answers some messages at once, from inside the delivery.
+        if (nodes.includes(id) && m.id % 3 === 0 && m.body.type !== "reply") {
+          network.send(id, m.src, { type: "reply" });
+        }
+      },
+      state: nodes.includes(id)
+        ? (m) => {
+          if (killed.has(id) || m.id < (firstId.get(id) ?? 0)) return "killed";
+          return crashed.has(id) ? "dead" : "up";
+        }
+        : undefined,
+    }, { pull: id === "c1" });
+  for (const id of ids) register(id);
+  await clock.run(async () => {
+    for (let step = 0; step < 400; step++) {
+      const r = script.next();
+      if (r < 0.6) {
+        const src = script.pick(ids), dest = script.pick(ids);
+        network.send(src, dest, { type: "m", step });
+      } else if (r < 0.75) {
+        await clock.sleep(script.int(0, 30));
+      } else if (r < 0.8) {
+        if (script.next() < 0.5) network.heal();
+        else {
+          const [a, b] = [script.pick(nodes), script.pick(nodes)];
+          network.partition(new Map([[a, new Set([b])], [b, new Set([a])]]));
+        }
+      } else if (r < 0.86) {
+        network.listen(script.pick(["c1", ...nodes]), script.next() < 0.6);
+      } else if (r < 0.9) {
+        const n = script.pick(nodes);
+        if (killed.delete(n)) firstId.set(n, network.journal.length); // restart
+        else killed.add(n);
+      } else if (r < 0.92) {
+        const n = script.pick(nodes);
+        if (!crashed.delete(n)) crashed.add(n);
+      } else if (r < 0.94) {
+        register(script.pick(nodes)); // a fresh queue
+      } else if (r < 0.97) {
+        // A burst from one node to another, several sends in the same instant.
+        const src = script.pick(nodes), dest = script.pick(ids);
+        for (let k = 0; k < 5; k++) network.send(src, dest, { type: "burst", k });
+      } else {
+        await clock.sleep(0);
+      }
+    }
+    for (const id of ["c1", ...nodes]) network.listen(id, true);
+    await clock.sleep(1000);
+  });
+  for (const e of network.journal) {
+    log.push(
+      `#${e.id} ${e.src}->${e.dest} sent ${e.sentMs} recv ${e.recvMs} ${e.dropped} ${e.lost}`,
+    );
+  }
+  return log;
+}
+
+Deno.test("fast paths: randomised scenarios deliver in exactly the plain heap's order", async () => {
+  for (let seed = 1; seed <= 120; seed++) {
+    const slow = await playScenario(seed, false);
+    const fast = await playScenario(seed, true);
+    assert.deepEqual(fast, slow, `seed ${seed}`);
+    assert.ok(slow.some((l) => l.includes("<-")), `seed ${seed} delivers something`);
+  }
+});
+
+Deno.test("fast paths: a run that never empties (steady traffic, constant latency) keeps its order", async () => {
+  const play = async (fastPaths: boolean) => {
+    const clock = new VirtualClock();
+    const network = new Network(clock, createRng(3), {
+      latencyMs: 10,
+      latencyDist: "constant",
+    }, { fastPaths });
+    const got: string[] = [];
+    for (const id of ["n0", "n1", "c0"]) {
+      network.register(id, { deliver: (m) => got.push(`${m.body.k}@${clock.now()}`) });
+    }
+    await clock.run(async () => {
+      // 5 messages a millisecond for 1 s, so the queue always holds about 50; a client message
+      // (no latency) now and then overtakes them in the queue, though not the one already taken.
+      for (let k = 0; k < 5000; k++) {
+        network.send(k % 97 === 0 ? "c0" : "n0", "n1", { k });
+        if (k % 5 === 4) await clock.sleep(1);
+      }
+      await clock.sleep(100);
+    });
+    return got;
+  };
+  const slow = await play(false);
+  assert.equal(slow.length, 5000);
+  assert.deepEqual(await play(true), slow);
+});
+
+Deno.test("fast paths: real time, the plain heap's order with zero latency and with clients", async () => {
+  // In real time the exact instants differ from run to run, but with zero latency every queue is
+  // in send order, and a client message between nodes' is delivered in that order too.
+  for (const fastPaths of [true, false]) {
+    const clock = new RealClock();
+    const network = new Network(clock, createRng(1), { latencyMs: 0, latencyDist: "constant" }, {
+      fastPaths,
+    });
+    const got: number[] = [];
+    for (const id of ["n0", "n1", "c0"]) {
+      network.register(id, { deliver: (m) => got.push(m.body.k as number) });
+    }
+    for (let k = 0; k < 300; k++) {
+      network.send(k % 7 === 0 ? "c0" : "n0", "n1", { k });
+      if (k % 50 === 49) await clock.sleep(1);
+    }
+    await clock.sleep(20);
+    assert.deepEqual(got, Array.from({ length: 300 }, (_, k) => k), `fastPaths: ${fastPaths}`);
+  }
+});

@@ -9,6 +9,10 @@
  * The number of ranges is bounded by the spread of reachable sums, so hundreds of info adds with
  * small deltas stay cheap.
  *
+ * Sums are exact: a final read past 2^53 (a `bigint`, as `harness/json.ts` parses it) is compared
+ * with bigint arithmetic, and so are sums of adds that leave the safe range, where Maelstrom's
+ * Clojure arithmetic is exact too.
+ *
  * Beyond Maelstrom (see `BeyondMaelstrom` in `harness/types.ts`): Maelstrom checks only the `ok`
  * final reads, so a run whose final reads all timed out passes there. The `no-final-read` finding
  * names every node that was asked for a final read and never answered one with `read_ok`; it
@@ -17,10 +21,11 @@
  * @module
  */
 import type { BeyondMaelstrom, CheckResult, Op, TestOptions } from "../types.ts";
+import { addExact, type ExactInt, exactInt, isExactInt, maxExact, numericValue } from "../json.ts";
 import { quote } from "../workloads/schema.ts";
 import { withBeyondMaelstrom } from "./core.ts";
 
-/** An inclusive integer range `[lo, hi]`.
+/** An inclusive integer range `[lo, hi]`; an end past 2^53 is a `bigint`.
  *
  * @example
  * ```ts
@@ -28,7 +33,7 @@ import { withBeyondMaelstrom } from "./core.ts";
  * const r: IntRange = [10, 14]; // 10, 11, 12, 13 and 14
  * ```
  */
-export type IntRange = [number, number];
+export type IntRange = [ExactInt, ExactInt];
 
 /** Our addition: one final read outside the acceptable set, under `error-details`.
  *
@@ -66,8 +71,9 @@ export class RangeSet {
   }
 
   /** The set holding just `value`. */
-  static of(value: number): RangeSet {
-    return new RangeSet([[value, value]]);
+  static of(value: ExactInt): RangeSet {
+    const v = exactInt(value);
+    return new RangeSet([[v, v]]);
   }
 
   /** The ranges, lowest first. */
@@ -76,9 +82,12 @@ export class RangeSet {
   }
 
   /** Replaces the set A with A ∪ (A + delta). */
-  unionShifted(delta: number): void {
+  unionShifted(delta: ExactInt): void {
+    delta = exactInt(delta);
     if (delta === 0) return;
-    const shifted = this.#ranges.map(([lo, hi]): IntRange => [lo + delta, hi + delta]);
+    const shifted = this.#ranges.map((
+      [lo, hi],
+    ): IntRange => [addExact(lo, delta), addExact(hi, delta)]);
     const merged: IntRange[] = [];
     let i = 0, j = 0;
     const a = this.#ranges;
@@ -89,14 +98,15 @@ export class RangeSet {
       const last = merged[merged.length - 1];
       // Ranges of integers that touch (hi + 1 = next lo) merge, as Maelstrom's open-range
       // encoding makes them do.
-      if (last !== undefined && next[0] <= last[1] + 1) last[1] = Math.max(last[1], next[1]);
-      else merged.push([next[0], next[1]]);
+      if (last !== undefined && next[0] <= addExact(last[1], 1)) {
+        last[1] = maxExact(last[1], next[1]);
+      } else merged.push([next[0], next[1]]);
     }
     this.#ranges = merged;
   }
 
   /** Whether `value` is in the set. */
-  has(value: number): boolean {
+  has(value: ExactInt): boolean {
     let lo = 0, hi = this.#ranges.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
@@ -131,16 +141,25 @@ export function checkCounter(
   history: readonly Op[],
   opts: Pick<TestOptions, "strict"> = {},
 ): CheckResult {
-  let definiteSum = 0;
-  const infoDeltas: number[] = [];
+  let definiteSum: ExactInt = 0;
+  const infoDeltas: ExactInt[] = [];
   const finalReads: Op[] = [];
   /** Each node asked for a final read, with its final-read completions that were not `ok`. */
   const unanswered = new Map<string, Op[]>();
   for (const op of history) {
     if (typeof op.process !== "number") continue;
-    if (op.f === "add" && op.type === "ok") definiteSum += Number(op.value);
-    else if (op.f === "add" && op.type === "info") infoDeltas.push(Number(op.value));
-    else if (op.final && op.type === "ok") finalReads.push(op);
+    if (op.f === "add" && (op.type === "ok" || op.type === "info")) {
+      const delta = addDelta(op.value);
+      if (delta === undefined) {
+        return {
+          "valid?": "unknown",
+          error: `Add op ${op.index} has the delta ${quote(op.value)}, which is not an integer, ` +
+            `so the acceptable sums cannot be computed`,
+        };
+      }
+      if (op.type === "ok") definiteSum = addExact(definiteSum, delta);
+      else infoDeltas.push(delta);
+    } else if (op.final && op.type === "ok") finalReads.push(op);
     if (op.final && op.node !== undefined) {
       if (op.type === "invoke") unanswered.set(op.node, unanswered.get(op.node) ?? []);
       else if (op.type !== "ok") unanswered.get(op.node)?.push(op);
@@ -153,15 +172,16 @@ export function checkCounter(
 
   const errors: Op[] = [];
   for (const op of finalReads) {
-    // Maelstrom asserts integer reads here, and a failed assertion makes the checker throw.
-    if (typeof op.value !== "number" || !Number.isInteger(op.value)) {
+    // Maelstrom asserts integer reads here, and a failed assertion makes the checker throw. An
+    // integer past 2^53 is a bigint, compared exactly.
+    if (!isExactInt(op.value)) {
       return {
         "valid?": "unknown",
         error: `Final read op ${op.index} returned ${quote(op.value)}, which is not an ` +
           `integer, so it cannot be checked against the acceptable sums`,
       };
     }
-    if (!acceptable.has(op.value)) errors.push(op);
+    if (!acceptable.has(exactInt(op.value))) errors.push(op);
   }
   const details: CounterErrorDetail[] = errors.map((op) => ({
     node: op.node ?? null,
@@ -207,7 +227,15 @@ function noFinalRead(unanswered: ReadonlyMap<string, Op[]>): BeyondMaelstrom[] {
   }];
 }
 
-function explain(op: Op, sum: number, infoCount: number, ranges: IntRange[]): string {
+/** An add's delta as an exact integer: the harness writes integers, and a hand-written history's
+ * numeric text or whole float (`3`, `"3"`, `3.0`) is read as before; `undefined` for anything
+ * that is not an integer. */
+function addDelta(value: unknown): ExactInt | undefined {
+  const n = numericValue(value) ?? Number(value);
+  return isExactInt(n) ? exactInt(n) : undefined;
+}
+
+function explain(op: Op, sum: ExactInt, infoCount: number, ranges: IntRange[]): string {
   const where = op.node === undefined ? "" : ` on ${op.node}`;
   const shown = ranges.slice(0, 8).map(([lo, hi]) => lo === hi ? `${lo}` : `${lo}..${hi}`);
   const more = ranges.length > shown.length ? `, ... (${ranges.length} ranges)` : "";

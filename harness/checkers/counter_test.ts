@@ -3,6 +3,7 @@ import type { BeyondMaelstrom, Op, OpType } from "../types.ts";
 import { checkCounter, type CounterErrorDetail, RangeSet } from "./counter.ts";
 import { createRng } from "../rng.ts";
 import { counterInfoHistory } from "./testing_histories.ts";
+import { parseExact } from "../json.ts";
 
 class History {
   ops: Op[] = [];
@@ -19,11 +20,11 @@ class History {
     this.ops.push(op);
     return op;
   }
-  add(process: number, delta: number, outcome: "ok" | "fail" | "info"): void {
+  add(process: number, delta: unknown, outcome: "ok" | "fail" | "info"): void {
     this.op(process, "invoke", "add", delta);
     this.op(process, outcome, "add", delta);
   }
-  finalRead(process: number, value: number, node: string): Op {
+  finalRead(process: number, value: unknown, node: string): Op {
     this.op(process, "invoke", "read", null, { final: true, node });
     return this.op(process, "ok", "read", value, { final: true, node });
   }
@@ -109,7 +110,7 @@ Deno.test("RangeSet agrees with brute-force subset sums", () => {
       brute = new Set([...brute, ...[...brute].map((x) => x + d)]);
     }
     const expanded = set.ranges.flatMap(([lo, hi]) =>
-      Array.from({ length: hi - lo + 1 }, (_, i) => lo + i)
+      Array.from({ length: Number(hi) - Number(lo) + 1 }, (_, i) => Number(lo) + i)
     );
     assert.deepEqual(expanded, [...brute].sort((a, b) => a - b), `deltas ${deltas}`);
     for (let x = start - 70; x <= start + 70; x++) assert.equal(set.has(x), brute.has(x));
@@ -183,4 +184,80 @@ Deno.test("no-final-read names only the nodes without an ok final read", () => {
   ok.finalRead(1, 2, "n1");
   assert.deepEqual(checkCounter(ok.ops, { strict: true })["beyond-maelstrom"], []);
   assert.equal(checkCounter(ok.ops, { strict: true })["valid?"], true);
+});
+
+// Exact numbers: node output past 2^53 is a bigint (harness/json.ts), and sums are exact.
+
+Deno.test("a bigint final read equal to a sum past 2^53 is valid; its neighbour is caught", () => {
+  const h = new History();
+  h.add(0, Number.MAX_SAFE_INTEGER, "ok");
+  h.add(1, 2, "ok"); // the sum, 9007199254740993, is not a double
+  h.finalRead(0, parseExact("9007199254740993"), "n0");
+  const bad = h.finalRead(1, parseExact("9007199254740992"), "n1");
+  const r = checkCounter(h.ops);
+  assert.equal(r["valid?"], false);
+  assert.deepEqual(r.acceptable, [[9007199254740993n, 9007199254740993n]]);
+  assert.deepEqual(r.errors, [bad]);
+  const [d] = r["error-details"] as CounterErrorDetail[];
+  assert.equal(d.node, "n1");
+  assert.match(
+    d.explanation,
+    /returned 9007199254740992, but the acknowledged adds sum to 9007199254740993/,
+  );
+
+  const good = new History();
+  good.add(0, Number.MAX_SAFE_INTEGER, "ok");
+  good.add(1, 2, "ok");
+  good.finalRead(0, parseExact("9007199254740993"), "n0");
+  assert.equal(checkCounter(good.ops)["valid?"], true);
+});
+
+Deno.test("info adds past 2^53 give exact acceptable sums; a read in a gap is caught", () => {
+  const h = new History();
+  h.add(0, Number.MAX_SAFE_INTEGER, "ok");
+  h.add(1, 2, "info");
+  h.add(2, 2, "info");
+  h.finalRead(0, parseExact("9007199254740993"), "n0");
+  h.finalRead(1, Number.MAX_SAFE_INTEGER, "n1");
+  const bad = h.finalRead(2, parseExact("9007199254740994"), "n2");
+  const r = checkCounter(h.ops);
+  assert.deepEqual(r.acceptable, [
+    [Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+    [9007199254740993n, 9007199254740993n],
+    [9007199254740995n, 9007199254740995n],
+  ]);
+  assert.deepEqual(r.errors, [bad]);
+  assert.equal(r["valid?"], false);
+});
+
+Deno.test("a 20-digit final read against a small sum is a wrong read, not unknown", () => {
+  const h = new History();
+  h.add(0, 10, "ok");
+  h.finalRead(0, 10, "n0");
+  const bad = h.finalRead(1, parseExact("12345678901234567891"), "n1");
+  const r = checkCounter(h.ops);
+  assert.equal(r["valid?"], false);
+  assert.deepEqual(r.errors, [bad]);
+  assert.deepEqual(r["final-reads"], [10, 12345678901234567891n]);
+});
+
+Deno.test("bigint adds (a stored history read exactly) sum exactly", () => {
+  const h = new History();
+  h.add(0, parseExact("12345678901234567891"), "ok");
+  h.add(1, parseExact("-12345678901234567890"), "ok");
+  h.add(2, parseExact("98765432109876543210"), "info");
+  h.finalRead(0, 1, "n0");
+  h.finalRead(1, parseExact("98765432109876543211"), "n1");
+  const r = checkCounter(h.ops);
+  assert.equal(r["valid?"], true, JSON.stringify(r.errors));
+  assert.deepEqual(r.acceptable, [[1, 1], [98765432109876543211n, 98765432109876543211n]]);
+});
+
+Deno.test("a non-integer add delta makes the result unknown, naming the op", () => {
+  const h = new History();
+  h.add(0, 1.5, "ok");
+  h.finalRead(0, 1, "n0");
+  const r = checkCounter(h.ops);
+  assert.equal(r["valid?"], "unknown");
+  assert.match(String(r.error), /Add op 1 has the delta 1\.5, which is not an integer/);
 });

@@ -9,7 +9,8 @@
  *   anomaly `malformed-value`, which is bad;
  * - offsets may be huge or sparse (timestamps, `1.7e12`): the log of a key is a map of the offsets
  *   that occur, and a message's *dense index* is the rank of its offset among them, so no array is
- *   ever indexed by a raw offset;
+ *   ever indexed by a raw offset; an offset past 2^53 is a `bigint` (see `harness/json.ts`), and
+ *   every offset comparison is exact, so two offsets that a double would merge stay apart;
  * - every error record names its witnessing ops by history index and carries an `explanation`.
  *
  * The result map has Maelstrom's shape: each error key maps to `{count, errs}` (errs cut for

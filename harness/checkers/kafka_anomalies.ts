@@ -9,6 +9,7 @@
  *
  * @module
  */
+import type { ExactInt } from "../json.ts";
 import { type Canon, compareCanon, fromCanon } from "./elle/values.ts";
 import type { KafkaError } from "./kafka.ts";
 import { getSet, type KafkaAnalysis, mustHaveCommitted, q, qv } from "./kafka_history.ts";
@@ -84,7 +85,7 @@ export function duplicates(a: KafkaAnalysis): KafkaError[] {
   const errs: KafkaError[] = [];
   for (const k of sortedKeys(a.logs)) {
     const log = a.logs.get(k)!;
-    const seen = new Map<Canon, { offsets: number[]; ops: number[] }>();
+    const seen = new Map<Canon, { offsets: ExactInt[]; ops: number[] }>();
     for (const o of log.offsets) {
       for (const [v, op] of log.entries.get(o)!) {
         const s = seen.get(v);

@@ -9,6 +9,7 @@
  * @module
  */
 import type { Op } from "../types.ts";
+import { compareExact, type ExactInt, exactInt, isExactInt } from "../json.ts";
 import { jsonKey } from "../workloads/schema.ts";
 import { type Canon, canon, compareCanon, fromCanon } from "./elle/values.ts";
 import type { KafkaError } from "./kafka.ts";
@@ -47,7 +48,8 @@ export function qv(v: Canon): string {
 
 type OpType = "invoke" | "ok" | "fail" | "info";
 
-/** The messages one op read from or sent to one key, in order. A `null` offset is unknown.
+/** The messages one op read from or sent to one key, in order. A `null` offset is unknown; an
+ * offset past 2^53 is a `bigint` (see `harness/json.ts`), so offsets compare exactly.
  *
  * @example
  * ```ts
@@ -56,7 +58,7 @@ type OpType = "invoke" | "ok" | "fail" | "info";
  * ```
  */
 export interface KeyData {
-  offsets: (number | null)[];
+  offsets: (ExactInt | null)[];
   values: Canon[];
 }
 
@@ -93,9 +95,9 @@ export interface ParsedOp {
 /** The log of one key, built from the offsets that occur (never indexed by raw offset). */
 interface KeyLog {
   /** offset → message → history index of the first op that placed it there. */
-  entries: Map<number, Map<Canon, number>>;
+  entries: Map<ExactInt, Map<Canon, number>>;
   /** Occupied offsets, ascending; position = dense index. */
-  offsets: number[];
+  offsets: ExactInt[];
   /** Dense index → representative message. Jepsen's `version-orders`
    * (`jepsen/src/jepsen/tests/kafka.clj`) takes any one message of an offset that holds several;
    * we take the smallest, so the pick is the same on every run. */
@@ -157,8 +159,14 @@ function keyData(m: Map<string, KeyData>, k: string): KeyData {
   return d;
 }
 
-function isOffset(o: unknown): o is number | null {
-  return o === null || (typeof o === "number" && Number.isInteger(o));
+/** Whether `o` is an offset: an integer (a `bigint` past 2^53), or `null` for an unknown one. */
+function isOffset(o: unknown): o is ExactInt | null {
+  return o === null || isExactInt(o);
+}
+
+/** An offset in its one representation (see `exactInt`), so that equal offsets key one entry. */
+function offsetOf(o: ExactInt | null): ExactInt | null {
+  return o === null ? null : exactInt(o);
 }
 
 function describe(v: unknown): string {
@@ -197,7 +205,7 @@ function parsePoll(value: unknown, problems: string[]): Map<string, KeyData> {
           problems.push(`entry ${describe(pair)} of key ${q(k)} is not an [offset, msg] pair`);
           continue;
         }
-        d.offsets.push(pair[0]);
+        d.offsets.push(offsetOf(pair[0]));
         d.values.push(canon(pair[1]));
       }
     }
@@ -226,7 +234,7 @@ function parseSend(value: unknown, problems: string[]): Map<string, KeyData> {
         continue;
       }
       const d = keyData(writes, k);
-      d.offsets.push(v[0]);
+      d.offsets.push(offsetOf(v[0]));
       d.values.push(canon(v[1]));
     } else {
       const d = keyData(writes, k);
@@ -342,7 +350,7 @@ export function analyze(history: readonly Op[]): KafkaAnalysis {
     }
   }
 
-  const raw = new Map<string, Map<number, Map<Canon, number>>>();
+  const raw = new Map<string, Map<ExactInt, Map<Canon, number>>>();
   const place = (k: string, d: KeyData, index: number) => {
     const entries = getMap(raw, k);
     for (let i = 0; i < d.values.length; i++) {
@@ -374,8 +382,8 @@ export function analyze(history: readonly Op[]): KafkaAnalysis {
   return analysis;
 }
 
-function buildLog(entries: Map<number, Map<Canon, number>>): KeyLog {
-  const offsets = [...entries.keys()].sort((a, b) => a - b);
+function buildLog(entries: Map<ExactInt, Map<Canon, number>>): KeyLog {
+  const offsets = [...entries.keys()].sort(compareExact);
   const byIndex: Canon[] = [];
   const byValue = new Map<Canon, number>();
   const firstIndex = new Map<Canon, number>();

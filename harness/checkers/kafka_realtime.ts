@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { addExact, type ExactInt, maxExact } from "../json.ts";
 import { type Canon, fromCanon } from "./elle/values.ts";
 import { digraphFromFlatEdges, tarjan } from "./elle/scc.ts";
 import type { KafkaError } from "./kafka.ts";
@@ -171,7 +172,7 @@ function sccs(a: KafkaAnalysis): { of: Int32Array; members: number[][]; edges: n
  * `{time: 0, lag: 0}` without polls.
  */
 export function worstRealtimeLag(a: KafkaAnalysis): Record<string, unknown> {
-  const stairs = new Map<string, { offsets: number[]; times: number[] }>();
+  const stairs = new Map<string, { offsets: ExactInt[]; times: number[] }>();
   for (const p of a.ops) {
     if (p.type !== "ok" && p.type !== "info") continue;
     for (const [k, o] of maxOffsets(p)) {
@@ -185,7 +186,7 @@ export function worstRealtimeLag(a: KafkaAnalysis): Record<string, unknown> {
     }
   }
   // The first time offset `o` was known to exist, or Infinity.
-  const knownAt = (k: string, o: number): number => {
+  const knownAt = (k: string, o: ExactInt): number => {
     const s = stairs.get(k);
     if (!s) return Infinity;
     let lo = 0, hi = s.offsets.length;
@@ -196,22 +197,25 @@ export function worstRealtimeLag(a: KafkaAnalysis): Record<string, unknown> {
     }
     return lo < s.offsets.length ? s.times[lo] : Infinity;
   };
-  const positions = new Map<number, Map<string, number>>();
+  const positions = new Map<number, Map<string, ExactInt>>();
   let worst: { time: number; process: number; key: string; lag: number } | undefined;
   for (const p of a.ops) {
     if (p.type !== "ok") continue;
     if (p.f === "assign") {
-      const old = positions.get(p.process) ?? new Map<string, number>();
-      const next = new Map<string, number>();
+      const old = positions.get(p.process) ?? new Map<string, ExactInt>();
+      const next = new Map<string, ExactInt>();
       for (const k of p.assigned ?? []) next.set(k, old.get(k) ?? -1);
       positions.set(p.process, next);
     } else if (p.f === "poll") {
-      const mine = positions.get(p.process) ?? new Map<string, number>();
-      for (const [k, o] of maxOffsets(p)) mine.set(k, Math.max(mine.get(k) ?? -Infinity, o));
+      const mine = positions.get(p.process) ?? new Map<string, ExactInt>();
+      for (const [k, o] of maxOffsets(p)) {
+        const had = mine.get(k);
+        mine.set(k, had === undefined ? o : maxExact(had, o));
+      }
       positions.set(p.process, mine);
       const invokeTime = p.invokePos >= 0 ? a.ops[p.invokePos].time : p.time;
       for (const [k, o] of mine) {
-        const lag = Math.max(0, invokeTime - knownAt(k, o + 1));
+        const lag = Math.max(0, invokeTime - knownAt(k, addExact(o, 1)));
         if (!worst || lag > worst.lag) {
           worst = { time: invokeTime, process: p.process, key: k, lag };
         }
@@ -223,15 +227,16 @@ export function worstRealtimeLag(a: KafkaAnalysis): Record<string, unknown> {
 }
 
 /** Highest offset per key that an ok/info op polled (-1 for an empty list) or sent. */
-function maxOffsets(p: ParsedOp): Map<string, number> {
-  const out = new Map<string, number>();
+function maxOffsets(p: ParsedOp): Map<string, ExactInt> {
+  const out = new Map<string, ExactInt>();
   const add = (data: Map<string, KeyData> | undefined, empty: number | undefined) => {
     if (!data) return;
     for (const [k, d] of data) {
-      let m = empty ?? -Infinity;
-      for (const o of d.offsets) if (o !== null && o > m) m = o;
-      if (m === -Infinity) continue;
-      out.set(k, Math.max(out.get(k) ?? -Infinity, m));
+      let m: ExactInt | undefined = empty;
+      for (const o of d.offsets) if (o !== null && (m === undefined || o > m)) m = o;
+      if (m === undefined) continue;
+      const had = out.get(k);
+      out.set(k, had === undefined ? m : maxExact(had, m));
     }
   };
   if (p.f === "poll") add(p.reads, -1);

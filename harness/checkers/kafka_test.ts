@@ -9,6 +9,7 @@ import {
   withPollSkip,
   withReadFromTheFuture,
 } from "./testing_histories.ts";
+import { parseExact } from "../json.ts";
 
 type Entry = { count: number; errs: Record<string, unknown>[] };
 
@@ -411,4 +412,51 @@ Deno.test("many reads from the future: the full graph is built, at a few edges p
   // check; it is timed in `deno task bench:checkers`.
   const edges = cycles(analyze(ops)).graphEdges;
   assert.ok(edges > 0 && edges <= 3 * ops.length, `${edges} edges for ${ops.length} ops`);
+});
+
+// --- Offsets past 2^53 (bigints from harness/json.ts) compare exactly. ---
+
+Deno.test("offsets past 2^53 that a double would merge are kept apart: valid", () => {
+  // 2^53 and 2^53 + 1 are the same double; exactly, they are two offsets in order.
+  const [a, b] = [parseExact("9007199254740992"), parseExact("9007199254740993")];
+  const h = new History();
+  h.add("invoke", 0, "send", [["send", "k", 1]]);
+  h.add("ok", 0, "send", [["send", "k", [a, 1]]]);
+  h.add("invoke", 0, "send", [["send", "k", 2]]);
+  h.add("ok", 0, "send", [["send", "k", [b, 2]]]);
+  h.poll(1, { k: [[a, 1], [b, 2]] });
+  const r = checkKafka(h.ops);
+  assert.equal(r["valid?"], true, JSON.stringify(r["error-types"]));
+});
+
+Deno.test("a poll that skips an offset past 2^53 is caught, naming the skipped message", () => {
+  const [a, b, c] = ["9007199254740992", "9007199254740993", "9007199254740994"].map(parseExact);
+  const h = new History();
+  for (const [v, o] of [[1, a], [2, b], [3, c]] as const) {
+    h.add("invoke", 0, "send", [["send", "k", v]]);
+    h.add("ok", 0, "send", [["send", "k", [o, v]]]);
+  }
+  const p = h.poll(1, { k: [[a, 1], [c, 3]] });
+  h.poll(2, { k: [[a, 1], [b, 2], [c, 3]] });
+  const r = checkKafka(h.ops);
+  assert.equal(r["valid?"], false);
+  const skip = entry(r, "int-poll-skip");
+  assert.deepEqual(skip.errs[0].skipped, [2]);
+  assert.equal(skip.errs[0].op, p);
+  assertExplained(r);
+});
+
+Deno.test("two messages at one offset past 2^53 are inconsistent-offsets, named exactly", () => {
+  const o = parseExact("12345678901234567891");
+  const h = new History();
+  h.add("invoke", 0, "send", [["send", "k", 1]]);
+  h.add("ok", 0, "send", [["send", "k", [o, 1]]]);
+  h.add("invoke", 1, "send", [["send", "k", 2]]);
+  h.add("ok", 1, "send", [["send", "k", [o, 2]]]);
+  const r = checkKafka(h.ops);
+  assert.equal(r["valid?"], false);
+  const e = entry(r, "inconsistent-offsets");
+  assert.equal(e.errs[0].offset, 12345678901234567891n);
+  assert.deepEqual(e.errs[0].values, [1, 2]);
+  assert.match(String(e.errs[0].explanation), /^Offset 12345678901234567891 of key "k"/);
 });

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { parseExact, stringifyExact } from "../json.ts";
+import { isExactInt, parseExact, stringifyExact } from "../json.ts";
 import type { JournalEntry, Network, WireMessage } from "../network.ts";
 import { UnknownEndpointError } from "../network.ts";
 import { CappedLog, closeAllLogs, LineSplitter, LOG_CAP_BYTES, MAX_LINE_BYTES } from "./pipes.ts";
@@ -561,7 +561,11 @@ export function routeLine(
 }
 
 /** Checks a parsed stdout line against Maelstrom's envelope: exactly `src` and `dest` (strings),
- * `body` (an object), and optionally an integer `id`. Returns what is wrong, or `undefined`. */
+ * `body` (an object), and optionally an integer `id`. Returns what is wrong, or `undefined`.
+ *
+ * The envelope is the `Message` schema of Maelstrom's `src/maelstrom/net.clj`, where `:id` is
+ * `s/Int`: any integer, so a 64-bit id past 2^53 (a `bigint` from `parseExact`) is one, while a
+ * whole float such as `3.0` is not, as Clojure's `integer?` says. */
 export function checkShape(msg: unknown): string | undefined {
   if (typeof msg !== "object" || msg === null || Array.isArray(msg)) {
     return "it is not a JSON object";
@@ -575,7 +579,7 @@ export function checkShape(msg: unknown): string | undefined {
   if (typeof m.body !== "object" || m.body === null || Array.isArray(m.body)) {
     return `"body" must be an object`;
   }
-  if ("id" in m && !Number.isInteger(m.id)) return `"id" must be an integer`;
+  if ("id" in m && !isExactInt(m.id)) return `"id" must be an integer`;
   return undefined;
 }
 

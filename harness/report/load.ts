@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { parseExact } from "../json.ts";
 import type { JournalEntry } from "../network.ts";
 import type { OpSpan } from "../ops.ts";
 import type { CheckResult, Op, TestOptions } from "../types.ts";
@@ -237,9 +238,11 @@ function serverIds(journal: readonly JournalEntry[]): string[] {
   return [...ids].sort(compareIds);
 }
 
+/** Reads a JSON file of the run, keeping numbers exact (`parseExact` in `harness/json.ts`), as
+ * the run wrote them. */
 async function readJson<T>(path: string): Promise<T | undefined> {
   try {
-    return JSON.parse(await Deno.readTextFile(path)) as T;
+    return parseExact(await Deno.readTextFile(path)) as T;
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return undefined;
     if (err instanceof SyntaxError) return undefined;
@@ -248,7 +251,9 @@ async function readJson<T>(path: string): Promise<T | undefined> {
 }
 
 /** Reads a JSON-lines file a chunk at a time, so a journal of millions of messages is never held
- * as one string (nor as an array of its lines) beside its parsed records. */
+ * as one string (nor as an array of its lines) beside its parsed records. Numbers are read exactly
+ * (`parseExact` in `harness/json.ts`): a message body's 64-bit id or `1.0`, or an op's value past
+ * 2^53, is shown and checked as the run saw it. */
 export async function readJsonLines<T>(path: string): Promise<T[]> {
   let file: Deno.FsFile;
   try {
@@ -261,7 +266,7 @@ export async function readJsonLines<T>(path: string): Promise<T[]> {
   const parse = (line: string) => {
     if (line.trim() === "") return;
     try {
-      out.push(JSON.parse(line) as T);
+      out.push(parseExact(line) as T);
     } catch {
       // A run killed mid-write can end in half a line; everything before it is still good.
     }

@@ -23,6 +23,7 @@ import type {
   Workload,
   WorkloadClient,
 } from "../types.ts";
+import { addExact, type ExactInt, isExactInt, maxExact } from "../json.ts";
 import { KeyWindow } from "./elle_keys.ts";
 import { expectReply, type NamedPredicate, quote } from "./schema.ts";
 import { checkKafka } from "../checkers/kafka.ts";
@@ -30,15 +31,20 @@ import { checkKafka } from "../checkers/kafka.ts";
 // ---------------------------------------------------------------------------------------------
 // Reply validation (closed schemas via schema.ts, plus the nested shapes Maelstrom checks)
 
-function isInt(x: unknown): x is number {
-  return typeof x === "number" && Number.isInteger(x);
+/** An offset is an integer, as Maelstrom's `s/Int`; past 2^53 it is a `bigint` (see
+ * `harness/json.ts`), and offsets are compared and advanced exactly. */
+const isInt = isExactInt;
+
+/** The larger of an offset and a possibly absent one. */
+function maxOffset(had: ExactInt | undefined, o: ExactInt): ExactInt {
+  return had === undefined ? o : maxExact(had, o);
 }
 
 function isPlainObject(x: unknown): x is Record<string, unknown> {
   return x !== null && typeof x === "object" && !Array.isArray(x);
 }
 
-type Pair = [number, unknown];
+type Pair = [ExactInt, unknown];
 
 /** A poll's `msgs`: keys to lists (or null, as Maelstrom's sequence schemas allow) of exactly
  * two-element `[offset, msg]` pairs with an integer offset. */
@@ -54,9 +60,9 @@ const MSGS: NamedPredicate<Record<string, Pair[] | null>> = {
 };
 
 /** An offsets map: keys to integers. */
-const OFFSETS: NamedPredicate<Record<string, number>> = {
+const OFFSETS: NamedPredicate<Record<string, ExactInt>> = {
   describe: "a map of keys to integer offsets",
-  test: (x): x is Record<string, number> => isPlainObject(x) && Object.values(x).every(isInt),
+  test: (x): x is Record<string, ExactInt> => isPlainObject(x) && Object.values(x).every(isInt),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -77,7 +83,7 @@ const OFFSETS: NamedPredicate<Record<string, number>> = {
  */
 export class KafkaClient implements WorkloadClient {
   #rpc: ClientRpc;
-  #offsets = new Map<string, number>();
+  #offsets = new Map<string, ExactInt>();
 
   /** Opens a connection with empty offsets.
    *
@@ -87,7 +93,7 @@ export class KafkaClient implements WorkloadClient {
   }
 
   /** A copy of the key → next-offset map this connection polls from. */
-  get offsets(): Map<string, number> {
+  get offsets(): Map<string, ExactInt> {
     return new Map(this.#offsets);
   }
 
@@ -130,16 +136,16 @@ export class KafkaClient implements WorkloadClient {
     );
     // Advance local offsets for every returned key, even one with no messages (it then starts at
     // 0), and commit the highest offset of each key that returned messages.
-    const commits: Record<string, number> = {};
+    const commits: Record<string, ExactInt> = {};
     let anyPairs = false;
     for (const [k, pairs] of Object.entries(msgs)) {
-      let highest = -1;
+      let highest: ExactInt = -1;
       for (const [offset] of pairs ?? []) {
-        if (offset > highest) highest = offset;
-        commits[k] = Math.max(commits[k] ?? 0, offset);
+        highest = maxExact(highest, offset);
+        commits[k] = maxExact(commits[k] ?? 0, offset);
         anyPairs = true;
       }
-      this.#offsets.set(k, Math.max(this.#offsets.get(k) ?? -Infinity, highest + 1));
+      this.#offsets.set(k, maxOffset(this.#offsets.get(k), addExact(highest, 1)));
     }
     if (anyPairs) {
       // A failing commit throws, which turns this poll into a fail or info op.
@@ -169,7 +175,7 @@ export class KafkaClient implements WorkloadClient {
       );
       // Maelstrom's quirk: it looks the keys up in the reply body instead of its offsets map, so
       // committed offsets never matter. Each key keeps its local offset, or starts at 0.
-      const next = new Map<string, number>();
+      const next = new Map<string, ExactInt>();
       for (const k of keys) next.set(k, this.#offsets.get(k) ?? 0);
       this.#offsets = next;
     }
@@ -182,21 +188,21 @@ export class KafkaClient implements WorkloadClient {
 
 /** Highest offset per key in an ok send or poll op (-1 for a key polled with no messages). */
 function okMaxOffsets(op: Pick<Op, "type" | "f" | "value">): {
-  sent: Map<string, number>;
-  polled: Map<string, number>;
+  sent: Map<string, ExactInt>;
+  polled: Map<string, ExactInt>;
 } {
-  const sent = new Map<string, number>();
-  const polled = new Map<string, number>();
+  const sent = new Map<string, ExactInt>();
+  const polled = new Map<string, ExactInt>();
   if (op.type !== "ok" || !Array.isArray(op.value)) return { sent, polled };
   for (const mop of op.value) {
     if (!Array.isArray(mop)) continue;
     if (op.f === "send" && mop[0] === "send" && Array.isArray(mop[2]) && isInt(mop[2][0])) {
       const k = String(mop[1]);
-      sent.set(k, Math.max(sent.get(k) ?? -1, mop[2][0]));
+      sent.set(k, maxExact(sent.get(k) ?? -1, mop[2][0]));
     }
     if (op.f === "poll" && mop[0] === "poll" && isPlainObject(mop[1])) {
       for (const [k, pairs] of Object.entries(mop[1])) {
-        let m = polled.get(k) ?? -1;
+        let m: ExactInt = polled.get(k) ?? -1;
         if (Array.isArray(pairs)) {
           for (const pair of pairs) {
             if (Array.isArray(pair) && isInt(pair[0]) && pair[0] > m) m = pair[0];
@@ -230,8 +236,8 @@ export class KafkaGenerator implements MainGenerator {
   #nextCrashS = 0;
   #crashGapS: number;
   /** Highest ok-sent / ok-polled offset per key, for keys where sends are ahead of polls. */
-  #sent = new Map<string, number>();
-  #polled = new Map<string, number>();
+  #sent = new Map<string, ExactInt>();
+  #polled = new Map<string, ExactInt>();
 
   /** Creates the generator with its first crash due at once, as Jepsen's stagger does.
    *
@@ -273,8 +279,8 @@ export class KafkaGenerator implements MainGenerator {
   observe(_invocation: Op, completion: Op): void {
     if (completion.type !== "ok") return;
     const { sent, polled } = okMaxOffsets(completion);
-    for (const [k, o] of sent) this.#sent.set(k, Math.max(this.#sent.get(k) ?? -1, o));
-    for (const [k, o] of polled) this.#polled.set(k, Math.max(this.#polled.get(k) ?? -1, o));
+    for (const [k, o] of sent) this.#sent.set(k, maxExact(this.#sent.get(k) ?? -1, o));
+    for (const [k, o] of polled) this.#polled.set(k, maxExact(this.#polled.get(k) ?? -1, o));
     for (const k of new Set([...sent.keys(), ...polled.keys()])) {
       // Once polls have caught up with sends on a key, forget it.
       if ((this.#polled.get(k) ?? -1) >= (this.#sent.get(k) ?? -1)) {
@@ -295,7 +301,7 @@ export class KafkaGenerator implements MainGenerator {
   #assign(key: string): OpTemplate {
     if (this.#rng.next() < 1 / 3 && this.#sent.size > 0) {
       const keys = [...new Set([key, ...this.#sent.keys()])];
-      const unseen: Record<string, { polled: number; sent: number }> = {};
+      const unseen: Record<string, { polled: ExactInt; sent: ExactInt }> = {};
       for (const k of [...this.#sent.keys()].sort(compareKeys)) {
         unseen[k] = { polled: this.#polled.get(k) ?? -1, sent: this.#sent.get(k)! };
       }
@@ -333,15 +339,15 @@ const FINAL_LIMIT_MS = 10_000;
  */
 export function mainPhaseOffsets(history: readonly Op[]): {
   keys: string[];
-  targets: Map<string, number>;
+  targets: Map<string, ExactInt>;
 } {
-  const seen = new Map<string, number>();
+  const seen = new Map<string, ExactInt>();
   for (const op of history) {
     if (op["seek-to-beginning?"] === true) break;
     if (typeof op.process !== "number") continue;
     const { sent, polled } = okMaxOffsets(op);
     for (const m of [sent, polled]) {
-      for (const [k, o] of m) seen.set(k, Math.max(seen.get(k) ?? -1, o));
+      for (const [k, o] of m) seen.set(k, maxExact(seen.get(k) ?? -1, o));
     }
   }
   const keys = [...seen.keys()].sort(compareKeys);

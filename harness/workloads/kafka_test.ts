@@ -4,6 +4,7 @@ import { MalformedReply } from "../types.ts";
 import { RpcError } from "../../lib/errors.ts";
 import { createRng } from "../rng.ts";
 import { checkKafka } from "../checkers/kafka.ts";
+import { parseExact } from "../json.ts";
 import { kafka, KafkaClient, KafkaGenerator, mainPhaseOffsets } from "./kafka.ts";
 
 type Body = Record<string, unknown>;
@@ -388,7 +389,7 @@ Deno.test("a third of assigns add keys with acknowledged but unpolled sends", ()
 });
 
 /** A one-thread final-phase runner over a fake node and a fake clock. */
-function finalRunner(node: FakeNode, history: Op[]) {
+function finalRunner(node: { rpc: ClientRpc }, history: Op[]) {
   let client = kafka.openClient(node.rpc, opts);
   let process = 0;
   let clock = 0;
@@ -515,4 +516,94 @@ Deno.test("no keys in the main phase means no final ops", async () => {
   const main = finalRunner(new FakeNode(), history);
   await kafka.final!(main, opts);
   assert.deepEqual(history, []);
+});
+
+// --- Offsets past 2^53: a node may hand out 64-bit offsets, which harness/json.ts parses as
+// bigints. They must be taken, advanced and compared exactly. ---
+
+/** A one-node kafka whose offsets start at `base` (a bigint past 2^53), replying through a JSON
+ * round trip as a real node's lines take: its numbers reach the client as `parseExact` gives them. */
+class BigOffsetNode {
+  logs = new Map<string, unknown[]>();
+  requests: string[] = [];
+  /** Makes the node hand out this offset for every send (a node that reuses offsets). */
+  stuckAt: bigint | undefined;
+  constructor(readonly base: bigint) {}
+
+  rpc: ClientRpc = (body) => {
+    this.requests.push(JSON.stringify(body));
+    const reply = { ...this.#handle(body), in_reply_to: this.requests.length };
+    return Promise.resolve(parseExact(JSON.stringify(reply)) as Body);
+  };
+
+  #handle(body: Body): Body {
+    switch (body.type) {
+      case "send": {
+        const log = this.logs.get(body.key as string) ?? [];
+        this.logs.set(body.key as string, log);
+        log.push(body.msg);
+        return { type: "send_ok", offset: this.stuckAt ?? this.base + BigInt(log.length - 1) };
+      }
+      case "poll": {
+        const msgs: Record<string, [bigint, unknown][]> = {};
+        for (const [k, from] of Object.entries(body.offsets as Record<string, number | bigint>)) {
+          const log = this.logs.get(k) ?? [];
+          const first = BigInt(from) - this.base;
+          const pairs: [bigint, unknown][] = [];
+          for (let i = first < 0n ? 0 : Number(first); i < log.length; i++) {
+            pairs.push([this.stuckAt ?? this.base + BigInt(i), log[i]]);
+          }
+          msgs[k] = pairs;
+        }
+        return { type: "poll_ok", msgs };
+      }
+      case "commit_offsets":
+        return { type: "commit_offsets_ok" };
+      case "list_committed_offsets":
+        return { type: "list_committed_offsets_ok", offsets: {} };
+      default:
+        throw new RpcError(10, `Unsupported type "${String(body.type)}"`);
+    }
+  }
+}
+
+Deno.test("offsets past 2^53 are taken, advanced and committed exactly; the run is valid", async () => {
+  // 2^53: the next offsets, 2^53 + 1 and 2^53 + 2, are not doubles.
+  const node = new BigOffsetNode(9007199254740992n);
+  const history: Op[] = [];
+  const main = finalRunner(node, history);
+  for (const v of [1, 2, 3]) await main.invoke(send("0", v));
+  assert.deepEqual(history[1].value, [["send", "0", [9007199254740992n, 1]]]);
+  assert.deepEqual(history[5].value, [["send", "0", [9007199254740994n, 3]]]);
+  await main.invoke({ f: "assign", value: ["0"] });
+  const polled = await main.invoke(poll);
+  assert.equal(polled.type, "ok", String(polled.error));
+  // The poll asked from 0, then committed the highest offset it read, digit for digit.
+  assert.deepEqual(node.requests.slice(-2), [
+    '{"type":"poll","offsets":{"0":0}}',
+    '{"type":"commit_offsets","offsets":{"0":9007199254740994}}',
+  ]);
+  await main.invoke(poll);
+  assert.equal(node.requests.at(-1), '{"type":"poll","offsets":{"0":9007199254740995}}');
+  assert.deepEqual(mainPhaseOffsets(history).targets, new Map([["0", 9007199254740994n]]));
+  await kafka.final!(main, opts);
+  const r = checkKafka(history);
+  assert.equal(r["valid?"], true, JSON.stringify(r["error-types"]));
+});
+
+Deno.test("a node that reuses an offset past 2^53 is caught, naming the offset", async () => {
+  const node = new BigOffsetNode(9007199254740992n);
+  node.stuckAt = 9007199254740993n;
+  const history: Op[] = [];
+  const main = finalRunner(node, history);
+  for (const v of [1, 2]) await main.invoke(send("0", v));
+  await kafka.final!(main, opts);
+  const r = checkKafka(history);
+  assert.equal(r["valid?"], false);
+  const inconsistent = r["inconsistent-offsets"] as { errs: Record<string, unknown>[] };
+  assert.equal(inconsistent.errs[0].offset, 9007199254740993n);
+  assert.match(
+    String(inconsistent.errs[0].explanation),
+    /^Offset 9007199254740993 of key "0" holds 2 different messages/,
+  );
 });
