@@ -137,18 +137,6 @@ const Answer = z.object({
   body: z.looseObject({ type: z.string() }),
 });
 
-/** Every request body a kafka node handles. */
-export type KafkaBody = z.output<
-  | typeof Send
-  | typeof Poll
-  | typeof CommitOffsets
-  | typeof ListCommittedOffsets
-  | typeof Forward
-  | typeof Fetch
-  | typeof Replicate
-  | typeof Answer
->;
-
 /** A message body: a `type` and whatever else. */
 type Body = { type: string; [field: string]: unknown };
 
@@ -237,12 +225,12 @@ interface Led {
 export function createNode(
   options?: NodeOptions,
   args: readonly string[] = [],
-): Node<KafkaBody> {
+): Node {
   const design = (args[0] ?? "replicate") as Design;
   if (!DESIGNS.includes(design)) {
     throw new Error(`Unknown design "${args[0]}": expected one of ${DESIGNS.join(", ")}`);
   }
-  const node = new Node<KafkaBody>(options);
+  const node = new Node(options);
   // Maelstrom's clients give up on a request after 5 s, and a reply to a client that has given up
   // silences the node for the rest of the test. `deadline` (lib/deadline.ts) drops the replies
   // that would come too late, after a pause say (see "Answering in time"). The naive design does
@@ -763,7 +751,7 @@ if (import.meta.main) await createNode({}, Deno.args).run();
 // dozen servers messages per operation (see BENCHMARKS.md); a send whose message write is lost
 // would also stall its key for good, and a kill between a send's two writes does exactly that, so
 // this design does not survive `--nemesis kill`.
-function naive(node: Node<KafkaBody>, kv: Kv): Node<KafkaBody> {
+function naive(node: Node, kv: Kv): Node {
   node.on(Send, async (req) => {
     const { key, msg } = req.body;
     for (let attempt = 1;; attempt++) {

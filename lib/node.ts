@@ -45,11 +45,6 @@ export interface Message<B extends { type: string } = AnyBody> {
   body: B & BodyMeta;
 }
 
-/** The body type of message `T` in the union `M` (or `M` itself when `M` is not a union of
- * literal types). */
-export type BodyOf<M extends { type: string }, T extends string> = [Extract<M, { type: T }>] extends
-  [never] ? M : Extract<M, { type: T }>;
-
 /** A request handler. Return a body to reply with it, or nothing when the handler replies itself
  * (or sends no reply, as for gossip). Throw {@linkcode RpcError} to reply with an error. */
 export type Handler<B extends { type: string }> = (
@@ -134,10 +129,7 @@ interface Pending {
 
 interface HandlerEntry {
   handler: Handler<AnyBody>;
-  schema?: z.ZodType;
-  /** Whether the handler gets the schema's parsed body (the schema-first form) rather than the
-   * body as it arrived (the deprecated form, whose schema only checks). */
-  parsed: boolean;
+  schema: BodySchema;
 }
 
 /** The longest piece of an offending input line quoted in a log record. */
@@ -171,8 +163,7 @@ function installBigIntJson(): void {
 installBigIntJson();
 
 /** A Maelstrom node. Each request type is declared once as a zod schema and registered with
- * {@linkcode Node.on}, which types the handler from it. (`M`, a hand-written union of bodies,
- * types only the deprecated `on(type, handler)` form and goes with it.)
+ * {@linkcode Node.on}, which types the handler from it.
  *
  * @example
  * ```ts
@@ -196,7 +187,7 @@ installBigIntJson();
  * transport.output.length; // 2: init_ok and echo_ok
  * ```
  */
-export class Node<M extends { type: string } = AnyBody> {
+export class Node {
   #id = "";
   #nodeIds: string[] = [];
   #transport: Transport;
@@ -257,43 +248,10 @@ export class Node<M extends { type: string } = AnyBody> {
    * node.on(Generate, () => ({ type: "generate_ok", id: `${node.id}-${next++}` }));
    * ```
    */
-  on<S extends BodySchema>(schema: S, handler: Handler<z.output<S>>): this;
-  /** Registers the handler for requests of `type`, typed by the node's body union `M`. An optional
-   * zod `schema` checks the body first, and the handler gets the body as it arrived.
-   *
-   * @deprecated Declare the message as a zod schema and call `on(schema, handler)`, which types
-   * the handler from the schema and hands it the parsed body. This form goes once the challenges
-   * are converted.
-   *
-   * @example
-   * ```ts
-   * import { Node } from "./node.ts";
-   * import { MemoryTransport } from "./transport.ts";
-   * const node = new Node<{ type: "echo"; echo: unknown }>({ transport: new MemoryTransport() });
-   * node.on("echo", (msg) => ({ type: "echo_ok", echo: msg.body.echo }));
-   * ```
-   */
-  on<T extends M["type"] | "init">(
-    type: T,
-    handler: Handler<BodyOf<M, T>>,
-    schema?: z.ZodType,
-  ): this;
-  on(
-    typeOrSchema: string | BodySchema,
-    typedHandler: Handler<never>,
-    schema?: z.ZodType,
-  ): this {
-    // Either form's handler is typed for the bodies of its own type; dispatch only hands it those.
-    const handler = typedHandler as Handler<AnyBody>;
-    if (typeof typeOrSchema === "string") {
-      this.#handlers.set(typeOrSchema, { handler, schema, parsed: false });
-      return this;
-    }
-    this.#handlers.set(literalType(typeOrSchema), {
-      handler,
-      schema: typeOrSchema,
-      parsed: true,
-    });
+  on<S extends BodySchema>(schema: S, handler: Handler<z.output<S>>): this {
+    // The handler is typed for the schema's output; dispatch only hands it bodies of that type,
+    // parsed by that schema.
+    this.#handlers.set(literalType(schema), { handler: handler as Handler<AnyBody>, schema });
     return this;
   }
 
@@ -508,11 +466,10 @@ export class Node<M extends { type: string } = AnyBody> {
     if (checked) this.#invoke(entry.handler, checked);
   }
 
-  /** Checks a request against its handler's schema. Returns the message to hand the handler (with
-   * the parsed body for a schema-first handler), or nothing when the body failed the schema and
-   * was answered with error 12 (malformed-request). */
+  /** Checks a request against its handler's schema. Returns the message to hand the handler, with
+   * the parsed body, or nothing when the body failed the schema and was answered with error 12
+   * (malformed-request). */
   #check(entry: HandlerEntry, msg: Message): Message | undefined {
-    if (!entry.schema) return msg;
     const body = msg.body;
     const checked = entry.schema.safeParse(body);
     if (!checked.success) {
@@ -528,7 +485,6 @@ export class Node<M extends { type: string } = AnyBody> {
       );
       return undefined;
     }
-    if (!entry.parsed) return msg;
     // The schema may strip keys it does not name, such as msg_id; the envelope's own fields are
     // put back so replies and logs still find them.
     const meta: BodyMeta = {};

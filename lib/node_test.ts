@@ -540,23 +540,3 @@ Deno.test("on(schema) refuses a schema whose type is not one string literal", ()
     );
   }
 });
-
-Deno.test("the deprecated on(type, handler, schema) still checks and passes the raw body", async () => {
-  const seen: unknown[] = [];
-  const transport = new MemoryTransport();
-  // In this form the body union, `Node`'s type parameter, types the handler.
-  const node = new Node<{ type: "typed"; n: number }>({ transport });
-  node.on("typed", (msg) => {
-    seen.push(msg.body);
-    return { type: "typed_ok" };
-  }, z.object({ n: z.number() }));
-  const done = node.run();
-  transport.deliver(init());
-  const out = () => transport.output.map((l) => JSON.parse(l) as Envelope);
-  transport.deliver(req("c1", { type: "typed", msg_id: 1, n: "x" }));
-  transport.deliver(req("c1", { type: "typed", msg_id: 2, n: 1, extra: "kept" }));
-  transport.end();
-  await done;
-  assert.equal(out()[1].body.code, 12);
-  assert.deepEqual(seen, [{ type: "typed", msg_id: 2, n: 1, extra: "kept" }]);
-});
