@@ -68,7 +68,7 @@ export type BodySchema = z.ZodObject<{ type: z.ZodLiteral<string> }, z.core.$Zod
 export interface NodeOptions {
   transport?: Transport;
   clock?: Clock;
-  /** A source of floats in [0, 1). */
+  /** A source of floats in [0, 1): {@linkcode Node.random}, and the node's first `msg_id`. */
   random?: () => number;
 }
 
@@ -131,6 +131,10 @@ interface HandlerEntry {
   handler: Handler<AnyBody>;
   schema: BodySchema;
 }
+
+/** Each life of a node draws its first `msg_id` from [1, 2^52], so even 2^52 messages later its
+ * ids are still safe integers (below 2^53). */
+const MSG_ID_SPAN = 2 ** 52;
 
 /** The longest piece of an offending input line quoted in a log record. */
 const QUOTE_LIMIT = 300;
@@ -195,7 +199,16 @@ export class Node {
   #random: () => number;
   #handlers = new Map<string, HandlerEntry>();
   #pending = new Map<number, Pending>();
-  #nextMsgId = 1;
+  /** The next outgoing `msg_id`. Maelstrom asks only that "message IDs should be unique on the
+   * node which sent them" (doc/protocol.md in jepsen-io/maelstrom), and a process that counted
+   * from 1 would meet that in one life; but a restarted node is a new process under the same id,
+   * and a peer's late reply to the old process (`in_reply_to: 2`, say) would then match the new
+   * one's own message 2, and answer the wrong request (issue #16). So each process starts its
+   * count at a random point drawn from its own random source: two lives collide only if one's
+   * messages reach the other's start, a chance of about (messages sent) / 2^52. The simulator
+   * forks a new random stream for each life of a node (harness/nodes/sim.ts), so its lives differ
+   * there too, and deterministically. */
+  #nextMsgId: number;
   #timers = new Set<TimerHandle>();
   #tasks: { intervalMs: number; fn: () => unknown; cancelled: boolean }[] = [];
   #initialized = false;
@@ -206,6 +219,7 @@ export class Node {
     this.#transport = options.transport ?? new StdioTransport();
     this.#clock = options.clock ?? realClock;
     this.#random = options.random ?? Math.random;
+    this.#nextMsgId = 1 + Math.floor(this.#random() * MSG_ID_SPAN);
   }
 
   /** This node's id, such as `"n0"` (empty until `init`). */
@@ -425,11 +439,12 @@ export class Node {
       }
       // No RPC waits for it. A message of a type we handle is a request that happens to carry
       // `in_reply_to` (a node answering a `send` with a message of its own): serve it. Anything
-      // else is a late reply (after its timeout) or an answer to a `send`: say so and drop it.
+      // else is a late reply (after its timeout, or to an earlier process of this node, whose
+      // ids this one never issues) or an answer to a `send`: say so and drop it.
       if (body.type === "init" || !this.#handlers.has(body.type)) {
         this.#log.warn(
           "Dropping {type} from {src} in reply to msg_id {inReplyTo}: no RPC waits for it " +
-            "(it came after its timeout, or answered a send)",
+            "(it came after its timeout or a restart, or answered a send)",
           { type: body.type, src: msg.src, inReplyTo: body.in_reply_to },
         );
         return;
