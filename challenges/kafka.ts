@@ -272,9 +272,9 @@ export function createNode(
   //
   // A kill and a pause together are more than the sum of the two. What the killed life asked of a
   // peer that was paused outlives it: the peer answers when it wakes up, and the answer reaches the
-  // new life. When peers answered with replies, matched by message number, the new life took such a
-  // reply for the reply to a request of its own, since it numbers its messages from 1 again: one
-  // send was acknowledged at another's offset and so sat at two (`duplicate` and
+  // new life. When peers answered with replies, matched by message number, and every process
+  // numbered its messages from 1, the new life took such a reply for the reply to a request of its
+  // own: one send was acknowledged at another's offset and so sat at two (`duplicate` and
   // `inconsistent-offsets` as real processes, issue #16), and a leader could take a replica's
   // answer for lin-kv's and acknowledge a send no write held. So peers answer with `answer`
   // messages, named by ids that no other life uses, and a life ignores the answers it did not ask
@@ -319,17 +319,19 @@ export function createNode(
 
   // ## Talking to peers
   //
-  // A reply is matched to its request by `in_reply_to` alone, and a node numbers its messages
-  // from 1 again in every life (`Node` in lib/node.ts counts them per process). So a reply can
-  // outlive the life that asked for it: a peer that was paused answers the requests in its backlog
-  // when it wakes up, and if the asker was killed and restarted meanwhile, its new life takes each
-  // of those replies for the reply to its own request of the same number, whatever that request
-  // was. A leader's `send_ok` for the old life's forwarded send became the answer to the new
-  // life's forward of another message, which was acknowledged at the first one's offset and stored
-  // at another (issue #16); a replica's `replicate_ok` became lin-kv's `cas_ok` to a leader, which
-  // then acknowledged a send no write held (both in tests/crash_kafka_test.ts).
+  // A reply is matched to its request by `in_reply_to` alone, and a reply can outlive the life
+  // that asked for it: a peer that was paused answers the requests in its backlog when it wakes
+  // up, and if the asker was killed and restarted meanwhile, the reply reaches its new life. When
+  // `Node` (lib/node.ts) numbered every process's messages from 1, the new life took each of those
+  // replies for the reply to its own request of the same number, whatever that request was. A
+  // leader's `send_ok` for the old life's forwarded send became the answer to the new life's
+  // forward of another message, which was acknowledged at the first one's offset and stored at
+  // another (issue #16); a replica's `replicate_ok` became lin-kv's `cas_ok` to a leader, which
+  // then acknowledged a send no write held (both in tests/crash_kafka_test.ts). `Node` now starts
+  // each process's numbering at a random point, so such a reply matches no request of the new life
+  // and is dropped. The defence below came first, and does not depend on that.
   //
-  // So nodes never reply to each other. A request to a peer carries an `ask` id that is unique
+  // Nodes never reply to each other. A request to a peer carries an `ask` id that is unique
   // across lives (this life's random word and a counter), and the peer answers with a message of
   // its own, `answer`, naming that id; an answer to an id this life is not waiting for is dropped,
   // and with it every answer meant for an earlier life. The only replies a node matches by number
