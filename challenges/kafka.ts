@@ -66,12 +66,12 @@
 import { z } from "zod";
 import {
   ErrorCode,
-  type Handler,
   KeyDoesNotExist,
   Kv,
   Node,
   type NodeOptions,
   PreconditionFailed,
+  ReplyDeadline,
   RpcError,
 } from "../lib/mod.ts";
 
@@ -137,24 +137,11 @@ const Answer = z.object({
   body: z.looseObject({ type: z.string() }),
 });
 
-/** Maelstrom's `init`, which the runtime answers itself; its handler here only starts the
- * watchdog's clock (see "Answering in time"). */
-const Init = z.object({ type: z.literal("init") });
-
-/** Every request body a kafka node handles. */
-export type KafkaBody = z.output<
-  | typeof Send
-  | typeof Poll
-  | typeof CommitOffsets
-  | typeof ListCommittedOffsets
-  | typeof Forward
-  | typeof Fetch
-  | typeof Replicate
-  | typeof Answer
->;
-
 /** A message body: a `type` and whatever else. */
 type Body = { type: string; [field: string]: unknown };
+
+/** What a handler of a peer's request looks at: who asked, and the parsed body. */
+type PeerRequest<B> = { src: string; body: B };
 
 /** The three designs, picked by the node's first argument (default `replicate`):
  * - `naive`: everything in lin-kv, an offset counter per key advanced by compare-and-set (for
@@ -195,17 +182,6 @@ const maxKvAttempts = 5;
 
 /** The most sends one key may have waiting for a lin-kv write; more are refused with code 11. */
 const maxQueuedSends = 1000;
-
-/** Maelstrom's clients give up on a request after 5 s; a node answers a client only when it can
- * do so well within that, so a late reply never reaches a client that was closed meanwhile. */
-const clientReplyDeadlineMs = 4000;
-
-/** The watchdog's period, and the gap between two ticks that means the node was frozen. */
-const watchdogIntervalMs = 100;
-const frozenThresholdMs = 500;
-
-/** How long after waking up the requests that arrive count as the frozen node's backlog. */
-const backlogWindowMs = 250;
 
 /** How often, at most, a replica re-reads one key from lin-kv when polls find nothing new. */
 const refreshIntervalMs = 1000;
@@ -249,12 +225,17 @@ interface Led {
 export function createNode(
   options?: NodeOptions,
   args: readonly string[] = [],
-): Node<KafkaBody> {
+): Node {
   const design = (args[0] ?? "replicate") as Design;
   if (!DESIGNS.includes(design)) {
     throw new Error(`Unknown design "${args[0]}": expected one of ${DESIGNS.join(", ")}`);
   }
-  const node = new Node<KafkaBody>(options);
+  const node = new Node(options);
+  // Maelstrom's clients give up on a request after 5 s, and a reply to a client that has given up
+  // silences the node for the rest of the test. `deadline` (lib/deadline.ts) drops the replies
+  // that would come too late, after a pause say (see "Answering in time"). The naive design does
+  // not survive crashes anyway, and answers regardless.
+  const deadline = new ReplyDeadline(node);
   const kv = new Kv(node, "lin-kv");
   if (design === "naive") return naive(node, kv);
 
@@ -284,15 +265,16 @@ export function createNode(
   // after the new life read the chunk; the new life's next compare-and-set of that chunk then
   // fails, and it adopts what it reads: messages from sends that were never acknowledged, which the
   // checker allows. A pause keeps all the state: the node wakes up with its timers late and a
-  // backlog of requests and replies. Lin-kv calls whose timeouts fired meanwhile are retried with
-  // the same compare-and-set, which is idempotent here (a retry of a write that already landed
-  // fails, and the read that follows finds our tags).
+  // backlog of requests and replies. The clients of that backlog may have given up, and the lib's
+  // guard keeps the node from answering them (see "Answering in time"). Lin-kv calls whose
+  // timeouts fired meanwhile are retried with the same compare-and-set, which is idempotent here
+  // (a retry of a write that already landed fails, and the read that follows finds our tags).
   //
   // A kill and a pause together are more than the sum of the two. What the killed life asked of a
   // peer that was paused outlives it: the peer answers when it wakes up, and the answer reaches the
-  // new life. When peers answered with replies, matched by message number, the new life took such a
-  // reply for the reply to a request of its own, since it numbers its messages from 1 again: one
-  // send was acknowledged at another's offset and so sat at two (`duplicate` and
+  // new life. When peers answered with replies, matched by message number, and every process
+  // numbered its messages from 1, the new life took such a reply for the reply to a request of its
+  // own: one send was acknowledged at another's offset and so sat at two (`duplicate` and
   // `inconsistent-offsets` as real processes, issue #16), and a leader could take a replica's
   // answer for lin-kv's and acknowledge a send no write held. So peers answer with `answer`
   // messages, named by ids that no other life uses, and a life ignores the answers it did not ask
@@ -326,62 +308,30 @@ export function createNode(
   // of its requests has timed out (after 5 s). So a reply that comes too late does not merely go
   // unread: it silences the node until it is killed. Late replies come from pauses: a paused node
   // wakes up to a backlog of requests whose clients may have given up long ago, and to handlers
-  // that were waiting on lin-kv when it froze. Node time keeps running during a pause, but a
-  // node's timers do not, so a watchdog that ticks every `watchdogIntervalMs` measures how long the
-  // node was frozen. A client request is answered only if that happens within
-  // `clientReplyDeadlineMs` of its arrival, less the freeze it may have waited through; otherwise
-  // its handler still runs (a send may be written) but the reply is dropped, and the client
-  // records the op as indeterminate, which it would have done anyway.
-  let lastTickMs = node.now();
-  let frozenMs = 0;
-  let wokeAtMs = -Infinity;
-  node.every(watchdogIntervalMs, () => {
-    const gapMs = node.now() - lastTickMs;
-    if (gapMs > frozenThresholdMs) [frozenMs, wokeAtMs] = [gapMs, node.now()];
-    lastTickMs = node.now();
-  });
-  node.on(Init, () => {
-    lastTickMs = node.now();
-  });
-  /** How long a request arriving now may already have waited in a frozen node's backlog. */
-  function backlogAgeMs(): number {
-    const sinceTickMs = node.now() - lastTickMs;
-    if (sinceTickMs > frozenThresholdMs) return sinceTickMs; // The watchdog has not run yet.
-    return node.now() - wokeAtMs <= backlogWindowMs ? frozenMs : 0;
-  }
-  function inTime<B extends { type: string }>(handler: Handler<B>): Handler<B> {
-    return async (req) => {
-      const deadlineMs = node.now() + clientReplyDeadlineMs - backlogAgeMs();
-      const late = () => {
-        node.log.warn("Dropping the reply to {type} from {src}: its client has likely given up", {
-          type: req.body.type,
-          src: req.src,
-        });
-      };
-      try {
-        const body = await handler(req);
-        if (node.now() <= deadlineMs) return body;
-        late();
-      } catch (err) {
-        if (node.now() <= deadlineMs) throw err;
-        late();
-      }
-    };
-  }
+  // that were waiting on lin-kv when it froze. Every client request's handler is therefore wrapped
+  // in `deadline.guard` (lib/deadline.ts), which answers only while the request is younger than
+  // 4 s, counting the pause it may have waited through in the node's input: the guard's watchdog
+  // ticks every 100 ms, and a tick that comes much later than due tells it how long the node was
+  // frozen. A request that is too old still runs (a send may be written) but gets no reply, and
+  // its client records the op as indeterminate, which it would have done anyway. Peers' requests
+  // need no guard: they are answered by `answer` messages, which a node that gave up on them
+  // simply ignores.
 
   // ## Talking to peers
   //
-  // A reply is matched to its request by `in_reply_to` alone, and a node numbers its messages
-  // from 1 again in every life (`Node` in lib/node.ts counts them per process). So a reply can
-  // outlive the life that asked for it: a peer that was paused answers the requests in its backlog
-  // when it wakes up, and if the asker was killed and restarted meanwhile, its new life takes each
-  // of those replies for the reply to its own request of the same number, whatever that request
-  // was. A leader's `send_ok` for the old life's forwarded send became the answer to the new
-  // life's forward of another message, which was acknowledged at the first one's offset and stored
-  // at another (issue #16); a replica's `replicate_ok` became lin-kv's `cas_ok` to a leader, which
-  // then acknowledged a send no write held (both in tests/crash_kafka_test.ts).
+  // A reply is matched to its request by `in_reply_to` alone, and a reply can outlive the life
+  // that asked for it: a peer that was paused answers the requests in its backlog when it wakes
+  // up, and if the asker was killed and restarted meanwhile, the reply reaches its new life. When
+  // `Node` (lib/node.ts) numbered every process's messages from 1, the new life took each of those
+  // replies for the reply to its own request of the same number, whatever that request was. A
+  // leader's `send_ok` for the old life's forwarded send became the answer to the new life's
+  // forward of another message, which was acknowledged at the first one's offset and stored at
+  // another (issue #16); a replica's `replicate_ok` became lin-kv's `cas_ok` to a leader, which
+  // then acknowledged a send no write held (both in tests/crash_kafka_test.ts). `Node` now starts
+  // each process's numbering at a random point, so such a reply matches no request of the new life
+  // and is dropped. The defence below came first, and does not depend on that.
   //
-  // So nodes never reply to each other. A request to a peer carries an `ask` id that is unique
+  // Nodes never reply to each other. A request to a peer carries an `ask` id that is unique
   // across lives (this life's random word and a counter), and the peer answers with a message of
   // its own, `answer`, naming that id; an answer to an id this life is not waiting for is dropped,
   // and with it every answer meant for an earlier life. The only replies a node matches by number
@@ -426,8 +376,8 @@ export function createNode(
   /** Serves a peer's request: what the handler returns, or the error it throws, goes back in an
    * `answer`. Nothing goes back as a reply, not even an error. */
   function answering<B extends { type: string; ask: string }>(
-    handler: (req: Parameters<Handler<B>>[0]) => Promise<Body> | Body,
-  ): Handler<B> {
+    handler: (req: PeerRequest<B>) => Promise<Body> | Body,
+  ): (req: PeerRequest<B>) => Promise<void> {
     return async (req) => {
       let body: Body;
       try {
@@ -448,7 +398,7 @@ export function createNode(
   // its offset.
   node.on(
     Send,
-    inTime(async (req) => {
+    deadline.guard(async (req) => {
       const { key, msg } = req.body;
       const leader = leaderOf(key);
       if (leader === node.id) return { type: "send_ok", offset: await append(key, msg) };
@@ -692,7 +642,7 @@ export function createNode(
 
   node.on(
     Poll,
-    inTime(async (req) => {
+    deadline.guard(async (req) => {
       const msgs: Record<string, Pair[]> = {};
       if (design === "replicate") {
         await readLocal(req.body.offsets, msgs);
@@ -759,7 +709,7 @@ export function createNode(
 
   node.on(
     CommitOffsets,
-    inTime(async (req) => {
+    deadline.guard(async (req) => {
       for (const [key, offset] of Object.entries(req.body.offsets)) {
         pending.set(key, Math.max(pending.get(key) ?? -1, offset));
       }
@@ -775,7 +725,7 @@ export function createNode(
   // offset.
   node.on(
     ListCommittedOffsets,
-    inTime(async (req) => {
+    deadline.guard(async (req) => {
       const owners = durableKnown ? node.peers : node.nodeIds;
       const docs = await Promise.all(
         owners.map((id) => kv.readOr<Record<string, number>>(docKey(id), {})),
@@ -803,7 +753,7 @@ if (import.meta.main) await createNode({}, Deno.args).run();
 // dozen servers messages per operation (see BENCHMARKS.md); a send whose message write is lost
 // would also stall its key for good, and a kill between a send's two writes does exactly that, so
 // this design does not survive `--nemesis kill`.
-function naive(node: Node<KafkaBody>, kv: Kv): Node<KafkaBody> {
+function naive(node: Node, kv: Kv): Node {
   node.on(Send, async (req) => {
     const { key, msg } = req.body;
     for (let attempt = 1;; attempt++) {

@@ -226,6 +226,15 @@ export function createNode(options?: NodeOptions): Node {
   //
   // Until a peer has answered this life's `catch_up`, each tick asks it again (a partition or a
   // dead peer means no answer; asking twice only queues the same keys twice, which costs nothing).
+  //
+  // Both are `node.rpc`s, whose replies are matched by `in_reply_to` alone, and a reply can
+  // outlive the life that asked: a peer paused across our kill answers the old life's `catch_up`
+  // or `replicate` when it wakes up, to our new life. Were that reply taken for the new life's
+  // request of the same number, a stale `replicate_ok` could mark the peer caught up when it never
+  // queued its store for us (we would miss its keys for good), or a stale `catch_up_ok` could drop
+  // writes from `unacked` that the peer never received. It cannot be: `Node` starts each process's
+  // msg_ids at a random point (lib/node.ts, issue #16), so a reply to an earlier life matches no
+  // rpc of this one and is dropped.
   node.every(REPLICATE_INTERVAL_MS, () =>
     Promise.all(node.peers.map(async (peer) => {
       if (!caughtUp.has(peer)) {

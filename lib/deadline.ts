@@ -77,7 +77,7 @@ export type GuardedHandler<B extends { type: string }> = (
  * ```
  */
 export class ReplyDeadline {
-  #node: Node<{ type: string }>;
+  #node: Node;
   #deadlineMs: number;
   #frozenGapMs: number;
   #backlogWindowMs: number;
@@ -85,7 +85,7 @@ export class ReplyDeadline {
   #backlogUntilMs = -Infinity;
   #backlogAgeMs = 0;
 
-  constructor(node: Node<{ type: string }>, options: ReplyDeadlineOptions = {}) {
+  constructor(node: Node, options: ReplyDeadlineOptions = {}) {
     this.#node = node;
     this.#deadlineMs = options.deadlineMs ?? 4000;
     this.#frozenGapMs = options.frozenGapMs ?? 500;

@@ -30,12 +30,12 @@ export interface CasOptions extends RpcOptions {
  * ```
  */
 export class Kv {
-  #node: Node<{ type: string }>;
+  #node: Node;
   #service: KvService;
   #options: RpcOptions;
 
   /** @param options defaults for every call, such as `timeoutMs`. */
-  constructor(node: Node<{ type: string }>, service: KvService, options: RpcOptions = {}) {
+  constructor(node: Node, service: KvService, options: RpcOptions = {}) {
     this.#node = node;
     this.#service = service;
     this.#options = options;

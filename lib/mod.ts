@@ -17,5 +17,4 @@
 export { type Arrival, ReplyDeadline } from "./deadline.ts";
 export { ErrorCode, KeyDoesNotExist, PreconditionFailed, RpcError } from "./errors.ts";
 export { Kv } from "./kv.ts";
-export { type Handler, Init, Node, type NodeOptions } from "./node.ts";
-export { StdioTransport } from "./transport.ts";
+export { Init, Node, type NodeOptions } from "./node.ts";

@@ -45,11 +45,6 @@ export interface Message<B extends { type: string } = AnyBody> {
   body: B & BodyMeta;
 }
 
-/** The body type of message `T` in the union `M` (or `M` itself when `M` is not a union of
- * literal types). */
-export type BodyOf<M extends { type: string }, T extends string> = [Extract<M, { type: T }>] extends
-  [never] ? M : Extract<M, { type: T }>;
-
 /** A request handler. Return a body to reply with it, or nothing when the handler replies itself
  * (or sends no reply, as for gossip). Throw {@linkcode RpcError} to reply with an error. */
 export type Handler<B extends { type: string }> = (
@@ -73,7 +68,7 @@ export type BodySchema = z.ZodObject<{ type: z.ZodLiteral<string> }, z.core.$Zod
 export interface NodeOptions {
   transport?: Transport;
   clock?: Clock;
-  /** A source of floats in [0, 1). */
+  /** A source of floats in [0, 1): {@linkcode Node.random}, and the node's first `msg_id`. */
   random?: () => number;
 }
 
@@ -134,11 +129,12 @@ interface Pending {
 
 interface HandlerEntry {
   handler: Handler<AnyBody>;
-  schema?: z.ZodType;
-  /** Whether the handler gets the schema's parsed body (the schema-first form) rather than the
-   * body as it arrived (the deprecated form, whose schema only checks). */
-  parsed: boolean;
+  schema: BodySchema;
 }
+
+/** Each life of a node draws its first `msg_id` from [1, 2^52], so even 2^52 messages later its
+ * ids are still safe integers (below 2^53). */
+const MSG_ID_SPAN = 2 ** 52;
 
 /** The longest piece of an offending input line quoted in a log record. */
 const QUOTE_LIMIT = 300;
@@ -171,8 +167,7 @@ function installBigIntJson(): void {
 installBigIntJson();
 
 /** A Maelstrom node. Each request type is declared once as a zod schema and registered with
- * {@linkcode Node.on}, which types the handler from it. (`M`, a hand-written union of bodies,
- * types only the deprecated `on(type, handler)` form and goes with it.)
+ * {@linkcode Node.on}, which types the handler from it.
  *
  * @example
  * ```ts
@@ -196,7 +191,7 @@ installBigIntJson();
  * transport.output.length; // 2: init_ok and echo_ok
  * ```
  */
-export class Node<M extends { type: string } = AnyBody> {
+export class Node {
   #id = "";
   #nodeIds: string[] = [];
   #transport: Transport;
@@ -204,7 +199,16 @@ export class Node<M extends { type: string } = AnyBody> {
   #random: () => number;
   #handlers = new Map<string, HandlerEntry>();
   #pending = new Map<number, Pending>();
-  #nextMsgId = 1;
+  /** The next outgoing `msg_id`. Maelstrom asks only that "message IDs should be unique on the
+   * node which sent them" (doc/protocol.md in jepsen-io/maelstrom), and a process that counted
+   * from 1 would meet that in one life; but a restarted node is a new process under the same id,
+   * and a peer's late reply to the old process (`in_reply_to: 2`, say) would then match the new
+   * one's own message 2, and answer the wrong request (issue #16). So each process starts its
+   * count at a random point drawn from its own random source: two lives collide only if one's
+   * messages reach the other's start, a chance of about (messages sent) / 2^52. The simulator
+   * forks a new random stream for each life of a node (harness/nodes/sim.ts), so its lives differ
+   * there too, and deterministically. */
+  #nextMsgId: number;
   #timers = new Set<TimerHandle>();
   #tasks: { intervalMs: number; fn: () => unknown; cancelled: boolean }[] = [];
   #initialized = false;
@@ -215,6 +219,7 @@ export class Node<M extends { type: string } = AnyBody> {
     this.#transport = options.transport ?? new StdioTransport();
     this.#clock = options.clock ?? realClock;
     this.#random = options.random ?? Math.random;
+    this.#nextMsgId = 1 + Math.floor(this.#random() * MSG_ID_SPAN);
   }
 
   /** This node's id, such as `"n0"` (empty until `init`). */
@@ -257,43 +262,10 @@ export class Node<M extends { type: string } = AnyBody> {
    * node.on(Generate, () => ({ type: "generate_ok", id: `${node.id}-${next++}` }));
    * ```
    */
-  on<S extends BodySchema>(schema: S, handler: Handler<z.output<S>>): this;
-  /** Registers the handler for requests of `type`, typed by the node's body union `M`. An optional
-   * zod `schema` checks the body first, and the handler gets the body as it arrived.
-   *
-   * @deprecated Declare the message as a zod schema and call `on(schema, handler)`, which types
-   * the handler from the schema and hands it the parsed body. This form goes once the challenges
-   * are converted.
-   *
-   * @example
-   * ```ts
-   * import { Node } from "./node.ts";
-   * import { MemoryTransport } from "./transport.ts";
-   * const node = new Node<{ type: "echo"; echo: unknown }>({ transport: new MemoryTransport() });
-   * node.on("echo", (msg) => ({ type: "echo_ok", echo: msg.body.echo }));
-   * ```
-   */
-  on<T extends M["type"] | "init">(
-    type: T,
-    handler: Handler<BodyOf<M, T>>,
-    schema?: z.ZodType,
-  ): this;
-  on(
-    typeOrSchema: string | BodySchema,
-    typedHandler: Handler<never>,
-    schema?: z.ZodType,
-  ): this {
-    // Either form's handler is typed for the bodies of its own type; dispatch only hands it those.
-    const handler = typedHandler as Handler<AnyBody>;
-    if (typeof typeOrSchema === "string") {
-      this.#handlers.set(typeOrSchema, { handler, schema, parsed: false });
-      return this;
-    }
-    this.#handlers.set(literalType(typeOrSchema), {
-      handler,
-      schema: typeOrSchema,
-      parsed: true,
-    });
+  on<S extends BodySchema>(schema: S, handler: Handler<z.output<S>>): this {
+    // The handler is typed for the schema's output; dispatch only hands it bodies of that type,
+    // parsed by that schema.
+    this.#handlers.set(literalType(schema), { handler: handler as Handler<AnyBody>, schema });
     return this;
   }
 
@@ -467,11 +439,12 @@ export class Node<M extends { type: string } = AnyBody> {
       }
       // No RPC waits for it. A message of a type we handle is a request that happens to carry
       // `in_reply_to` (a node answering a `send` with a message of its own): serve it. Anything
-      // else is a late reply (after its timeout) or an answer to a `send`: say so and drop it.
+      // else is a late reply (after its timeout, or to an earlier process of this node, whose
+      // ids this one never issues) or an answer to a `send`: say so and drop it.
       if (body.type === "init" || !this.#handlers.has(body.type)) {
         this.#log.warn(
           "Dropping {type} from {src} in reply to msg_id {inReplyTo}: no RPC waits for it " +
-            "(it came after its timeout, or answered a send)",
+            "(it came after its timeout or a restart, or answered a send)",
           { type: body.type, src: msg.src, inReplyTo: body.in_reply_to },
         );
         return;
@@ -508,11 +481,10 @@ export class Node<M extends { type: string } = AnyBody> {
     if (checked) this.#invoke(entry.handler, checked);
   }
 
-  /** Checks a request against its handler's schema. Returns the message to hand the handler (with
-   * the parsed body for a schema-first handler), or nothing when the body failed the schema and
-   * was answered with error 12 (malformed-request). */
+  /** Checks a request against its handler's schema. Returns the message to hand the handler, with
+   * the parsed body, or nothing when the body failed the schema and was answered with error 12
+   * (malformed-request). */
   #check(entry: HandlerEntry, msg: Message): Message | undefined {
-    if (!entry.schema) return msg;
     const body = msg.body;
     const checked = entry.schema.safeParse(body);
     if (!checked.success) {
@@ -528,7 +500,6 @@ export class Node<M extends { type: string } = AnyBody> {
       );
       return undefined;
     }
-    if (!entry.parsed) return msg;
     // The schema may strip keys it does not name, such as msg_id; the envelope's own fields are
     // put back so replies and logs still find them.
     const meta: BodyMeta = {};

@@ -19,10 +19,14 @@ const req = (src: string, body: AnyBody) => JSON.stringify({ src, dest: "n0", bo
 
 const Echo = z.object({ type: z.literal("echo"), echo: z.unknown() });
 
+/** A random source that always draws 0, so the node's msg_ids start at 1 and tests can name
+ * them. */
+const zero = () => 0;
+
 /** Starts a node on a memory transport and returns helpers to talk to it. */
 function harness(build: (node: Node) => void) {
   const transport = new MemoryTransport();
-  const node = new Node({ transport });
+  const node = new Node({ transport, random: zero });
   build(node);
   const done = node.run();
   transport.deliver(init());
@@ -313,7 +317,7 @@ Deno.test("subprocess: init, echo, errors, garbage, split lines, and concurrent 
 
 Deno.test("a request before init gets error 11 from the addressed id, never an empty src", async () => {
   const transport = new MemoryTransport();
-  const node = new Node({ transport });
+  const node = new Node({ transport, random: zero });
   let handled = 0;
   node.on(z.object({ type: z.literal("gossip") }), () => {
     handled++;
@@ -541,22 +545,91 @@ Deno.test("on(schema) refuses a schema whose type is not one string literal", ()
   }
 });
 
-Deno.test("the deprecated on(type, handler, schema) still checks and passes the raw body", async () => {
-  const seen: unknown[] = [];
+// ---------------------------------------------------------------------------------------------
+// Message ids across restarts (issue #16). A restarted node is a new process under the same node
+// id, and its peers cannot tell the two apart: a reply is matched by `in_reply_to` alone.
+
+/** A seeded source of floats in [0, 1) (mulberry32), standing in for the simulator, which gives
+ * each life of a node a stream of its own. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/** One life of node n0 on its own transport, initialised: the transport, and its output. */
+function life(random: () => number) {
   const transport = new MemoryTransport();
-  // In this form the body union, `Node`'s type parameter, types the handler.
-  const node = new Node<{ type: "typed"; n: number }>({ transport });
-  node.on("typed", (msg) => {
-    seen.push(msg.body);
-    return { type: "typed_ok" };
-  }, z.object({ n: z.number() }));
+  const node = new Node({ transport, random });
   const done = node.run();
   transport.deliver(init());
   const out = () => transport.output.map((l) => JSON.parse(l) as Envelope);
-  transport.deliver(req("c1", { type: "typed", msg_id: 1, n: "x" }));
-  transport.deliver(req("c1", { type: "typed", msg_id: 2, n: 1, extra: "kept" }));
-  transport.end();
-  await done;
-  assert.equal(out()[1].body.code, 12);
-  assert.deepEqual(seen, [{ type: "typed", msg_id: 2, n: 1, extra: "kept" }]);
+  const stop = async () => {
+    node.close();
+    transport.end();
+    await done;
+  };
+  return { node, transport, out, stop };
+}
+
+Deno.test("two lives of a node issue disjoint msg_ids, each a positive safe integer", async () => {
+  const ids: number[][] = [];
+  for (const random of [seeded(1), seeded(2)]) {
+    const { node, out, stop } = life(random);
+    for (let i = 0; i < 1000; i++) node.send("n1", { type: "gossip", i });
+    ids.push(out().map((m) => m.body.msg_id as number));
+    await stop();
+  }
+  const [first, second] = ids;
+  assert.equal(new Set(first).size, 1001, "init_ok and 1000 sends, each its own id");
+  assert.ok(first.every((id, i) => i === 0 || id === first[i - 1] + 1), "counted up by one");
+  assert.ok(!second.some((id) => first.includes(id)), "no id of the second life was the first's");
+  // At the top of the range a life still has 2^52 ids before leaving the safe integers.
+  const top = life(() => 1 - 2 ** -53);
+  for (let i = 0; i < 1000; i++) top.node.send("n1", { type: "gossip", i });
+  for (const id of [...first, ...second, ...top.out().map((m) => m.body.msg_id)]) {
+    assert.ok(Number.isSafeInteger(id) && (id as number) > 0, `msg_id ${id}`);
+  }
+  await top.stop();
+});
+
+/** Replays issue #16 on one node: its first life sends an rpc and is killed before the reply;
+ * its second life, drawing from `second`, sends its own first rpc; then the reply to the first
+ * life's rpc arrives. Returns what the second life's rpc resolved with at that point, if
+ * anything, and the second life's helpers. */
+async function lateReplyAfterRestart(first: () => number, second: () => number) {
+  const old = life(first);
+  void old.node.rpc("n1", { type: "read" }).catch(() => {});
+  const oldId = old.out()[1].body.msg_id;
+  await old.stop();
+  const now = life(second);
+  let resolved: AnyBody | undefined;
+  const pending = now.node.rpc("n1", { type: "read" }, { timeoutMs: 60_000 });
+  pending.then((body) => (resolved = body), () => {});
+  // The peer, paused through the kill, answers the first life's read when it wakes up.
+  now.transport.deliver(req("n1", { type: "read_ok", value: "stale", in_reply_to: oldId }));
+  await tick();
+  return { resolved, pending, now };
+}
+
+Deno.test("a restarted node does not take a reply to its previous life's rpc for its own", async () => {
+  const { resolved, pending, now } = await lateReplyAfterRestart(seeded(1), seeded(2));
+  assert.equal(resolved, undefined, "the late reply was taken for the new life's rpc");
+  // The new life's rpc still takes its own reply.
+  const ownId = now.out()[1].body.msg_id;
+  now.transport.deliver(req("n1", { type: "read_ok", value: "fresh", in_reply_to: ownId }));
+  assert.equal((await pending).value, "fresh");
+  await now.stop();
+});
+
+Deno.test("the same restart with every life counting from 1, as before issue #16, is the bug", async () => {
+  // Both lives draw 0, so both number their messages from 1, as every process did before.
+  const { resolved, now } = await lateReplyAfterRestart(zero, zero);
+  assert.equal(resolved?.value, "stale", "the new life took the old life's reply for its own");
+  await now.stop();
 });

@@ -302,9 +302,11 @@ class HandCluster {
 // The interleaving that stored one send at two offsets as real processes (issue #16). Key "8" is
 // led by n1 (the second of two nodes); n0 forwards its sends. n1 is paused with a forwarded send
 // of n0 in its backlog; n0 is killed and restarted, and its new life forwards another send of the
-// same key, under the same msg_id, because a node numbers its messages from 1 in every life. When
-// n1 wakes up it stores both and answers both forwards; the new life must not take the answer to
-// its predecessor's forward for the answer to its own.
+// same key, which then went under the same msg_id, because every process numbered its messages
+// from 1 (lib/node.ts now starts each at a random point; kafka's asks are named by ids of their
+// own besides, and this test passes with either defence alone). When n1 wakes up it stores both
+// and answers both forwards; the new life must not take the answer to its predecessor's forward
+// for the answer to its own.
 Deno.test("kafka: a paused leader's answer to a killed node's forward is not taken for the answer to the new life's forward", async () => {
   const cluster = new HandCluster(["n0", "n1"]);
   await cluster.start("n0");
@@ -334,22 +336,23 @@ Deno.test("kafka: a paused leader's answer to a killed node's forward is not tak
 });
 
 // The same confusion, with a lin-kv call on the receiving end. n1 leads key "8" and n0 is its
-// replica. n0 is paused with n1's `replicate` (msg_id 5) in its backlog; n1 is killed and
+// replica. n0 is paused with n1's `replicate` (its fifth message) in its backlog; n1 is killed and
 // restarted, and its new life's fifth message is a compare-and-set of the key's chunk, which lin-kv
-// never receives. When n0 wakes up and answers the old `replicate`, the new life must not take that
-// answer for lin-kv's, or it acknowledges a send that is nowhere durable.
+// never receives; when every process numbered its messages from 1, the two had the same msg_id.
+// When n0 wakes up and answers the old `replicate`, the new life must not take that answer for
+// lin-kv's, or it acknowledges a send that is nowhere durable.
 Deno.test("kafka: a paused replica's answer to a killed leader is not taken for a lin-kv reply", async () => {
   const cluster = new HandCluster(["n0", "n1"]);
   await cluster.start("n0");
   await cluster.start("n1");
   await cluster.clock.advance(200);
   cluster.pause("n0");
-  // n1's messages: init_ok (1), read (2), cas (3), send_ok (4), then replicate (5) to n0.
+  // n1's messages: init_ok, read, cas, send_ok, then replicate (the fifth) to n0.
   await cluster.ask("c1", "n1", { type: "send", key: "8", msg: "a" });
   await cluster.clock.advance(60);
   await cluster.kill("n1");
   await cluster.start("n1");
-  // The new life: init_ok (1), read (2), cas (3), send_ok (4), and the cas of "c" (5), lost.
+  // The new life: init_ok, read, cas, send_ok, and the cas of "c" (the fifth), lost.
   await cluster.ask("c2", "n1", { type: "send", key: "8", msg: "b" });
   cluster.cut("n1", "lin-kv");
   await cluster.ask("c3", "n1", { type: "send", key: "8", msg: "c" });
