@@ -132,9 +132,10 @@ interface HandlerEntry {
   schema: BodySchema;
 }
 
-/** Each life of a node draws its first `msg_id` from [1, 2^52], so even 2^52 messages later its
- * ids are still safe integers (below 2^53). */
-const MSG_ID_SPAN = 2 ** 52;
+/** Each life of a node draws its first `msg_id` from [1, 2^40]: ids stay safe integers for any
+ * run, and at most 13 digits long, short enough that the harness's exact-number parser keeps its
+ * fast path (it looks closer at integers of 16 digits or more, which a double may round). */
+const MSG_ID_SPAN = 2 ** 40;
 
 /** The longest piece of an offending input line quoted in a log record. */
 const QUOTE_LIMIT = 300;
@@ -205,7 +206,7 @@ export class Node {
    * and a peer's late reply to the old process (`in_reply_to: 2`, say) would then match the new
    * one's own message 2, and answer the wrong request (issue #16). So each process starts its
    * count at a random point drawn from its own random source: two lives collide only if one's
-   * messages reach the other's start, a chance of about (messages sent) / 2^52. The simulator
+   * messages reach the other's start, a chance of about (messages sent) / 2^40. The simulator
    * forks a new random stream for each life of a node (harness/nodes/sim.ts), so its lives differ
    * there too, and deterministically. */
   #nextMsgId: number;
