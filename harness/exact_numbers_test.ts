@@ -163,7 +163,7 @@ function snowflakes(base: (node: string) => bigint) {
     };
     const node = new Node({ ...options, transport });
     let next = 0n;
-    node.on("generate", () => ({
+    node.on(z.object({ type: z.literal("generate") }), () => ({
       type: "generate_ok",
       id: rawJson(String(base(node.id) + next++)),
     }));

@@ -1,7 +1,8 @@
 // A stored run is read back exactly: numbers past 2^53 in the history, the journal and the results
 // keep every digit, so a report (or a check) of a stored run sees what the run saw.
 import assert from "node:assert/strict";
-import { Node, type NodeOptions } from "../../lib/node.ts";
+import { z } from "zod";
+import { Init, Node, type NodeOptions } from "../../lib/node.ts";
 import { findAnomalies } from "../anomalies.ts";
 import { isExactFloat } from "../json.ts";
 import { createRunDir, writeRun } from "../results.ts";
@@ -16,13 +17,16 @@ const rawJson = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
 function sameSnowflakes(options: NodeOptions) {
   const node = new Node(options);
   let next = 9007199254740993n;
-  node.on("init", () => {
+  node.on(Init, () => {
     if (node.id === "n0") {
       node.sleep(10).then(() => node.send("n1", { type: "f", f: rawJson("1.0") }));
     }
   });
-  node.on("f", () => {});
-  node.on("generate", () => ({ type: "generate_ok", id: rawJson(String(next++)) }));
+  node.on(z.object({ type: z.literal("f") }), () => {});
+  node.on(
+    z.object({ type: z.literal("generate") }),
+    () => ({ type: "generate_ok", id: rawJson(String(next++)) }),
+  );
   return node;
 }
 
