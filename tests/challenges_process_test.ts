@@ -53,12 +53,17 @@ Deno.test("echo launcher, run from another directory, prints the two right repli
   ]);
   const { status } = await node.finish();
   assert.equal(status.code, 0);
+  // Each process starts its msg_ids at a random point (so a restarted node cannot take a reply
+  // meant for its previous life), then counts up by one.
+  const [first, second] = node.lines.map((l) => (l.body as { msg_id: number }).msg_id);
+  assert.ok(Number.isSafeInteger(first) && first > 0, `msg_id ${first}`);
+  assert.equal(second, first + 1);
   assert.deepEqual(node.lines, [
-    { src: "n0", dest: "c0", body: { type: "init_ok", msg_id: 1, in_reply_to: 1 } },
+    { src: "n0", dest: "c0", body: { type: "init_ok", msg_id: first, in_reply_to: 1 } },
     {
       src: "n0",
       dest: "c1",
-      body: { type: "echo_ok", echo: "Please echo 35", msg_id: 2, in_reply_to: 1 },
+      body: { type: "echo_ok", echo: "Please echo 35", msg_id: second, in_reply_to: 1 },
     },
   ]);
 });
