@@ -288,29 +288,9 @@ export function listAppendHistory(
   stale = false,
   concurrency = 10,
 ): Op[] {
-  const rng = createRng(seed);
-  const window = new KeyWindow({ keyCount: 10, maxWritesPerKey: 16 }, rng);
   // Key → the list as each committed transaction left it, oldest first.
   const versions = new Map<number, number[][]>();
-  const ops: Op[] = [];
-  const inFlight = new Map<number, Mop[]>();
-  let started = 0, done = 0;
-  while (done < count) {
-    const p = rng.int(0, concurrency);
-    const txn = inFlight.get(p);
-    const op = (type: OpType, value: Mop[]) =>
-      ops.push({ index: ops.length, time: ops.length * 1000, type, process: p, f: "txn", value });
-    if (!txn) {
-      if (started === count) continue;
-      const mops: Mop[] = Array.from({ length: rng.int(1, 5) }, () => {
-        const m = window.nextMop();
-        return m.kind === "r" ? ["r", m.key, null] : ["append", m.key, m.value];
-      });
-      inFlight.set(p, mops);
-      started++;
-      op("invoke", mops);
-      continue;
-    }
+  return concurrentTxns(count, seed, concurrency, "append", (txn, rng) => {
     const appends = new Set(txn.filter((m) => m[0] === "append").map((m) => m[1] as number));
     const local = new Map<number, number[]>();
     for (const k of new Set(txn.map((m) => m[1] as number))) {
@@ -327,11 +307,8 @@ export function listAppendHistory(
       return ["r", k, list.length > 0 ? list : null];
     });
     for (const k of appends) versions.set(k, [...(versions.get(k) ?? []), local.get(k)!]);
-    inFlight.delete(p);
-    done++;
-    op("ok", result);
-  }
-  return ops;
+    return result;
+  });
 }
 
 /** A random txn-rw-register history of `count` transactions over `concurrency` processes,
@@ -353,30 +330,8 @@ export function rwRegisterHistory(
   stale = false,
   concurrency = 10,
 ): Op[] {
-  const rng = createRng(seed);
-  const window = new KeyWindow({ keyCount: 10, maxWritesPerKey: 16 }, rng);
   const versions = new Map<number, number[]>();
-  const ops: Op[] = [];
-  const inFlight = new Map<number, Mop[]>();
-  let started = 0, done = 0;
-  while (done < count) {
-    const p = rng.int(0, concurrency);
-    const txn = inFlight.get(p);
-    const op = (type: OpType, value: Mop[]) =>
-      ops.push({ index: ops.length, time: ops.length * 1000, type, process: p, f: "txn", value });
-    if (!txn) {
-      if (started === count) continue;
-      const length = rng.int(1, 5);
-      const mops: Mop[] = [];
-      for (let i = 0; i < length; i++) {
-        const m = window.nextMop();
-        mops.push(m.kind === "r" ? ["r", m.key, null] : ["w", m.key, m.value]);
-      }
-      inFlight.set(p, mops);
-      started++;
-      op("invoke", mops);
-      continue;
-    }
+  return concurrentTxns(count, seed, concurrency, "w", (txn, rng) => {
     const local = new Map<unknown, unknown>();
     const result: Mop[] = txn.map(([f, k, v]) => {
       if (f === "w") {
@@ -397,9 +352,46 @@ export function rwRegisterHistory(
       if (local.get(k) === v && vs[vs.length - 1] !== v) vs.push(v as number);
       versions.set(k as number, vs);
     }
+    return result;
+  });
+}
+
+/** Drives `count` transactions over `concurrency` processes, as the txn workloads do: each step
+ * picks a process; an idle one invokes a new transaction of 1 to 4 micro-ops from a KeyWindow
+ * (writes spelled `writeVerb`), a busy one completes its transaction with what `complete`
+ * returns, which runs it atomically against the committed state the caller keeps. Both history
+ * generators share this, so the two workloads' histories interleave the same way. */
+function concurrentTxns(
+  count: number,
+  seed: number,
+  concurrency: number,
+  writeVerb: "w" | "append",
+  complete: (txn: Mop[], rng: Rng) => Mop[],
+): Op[] {
+  const rng = createRng(seed);
+  const window = new KeyWindow({ keyCount: 10, maxWritesPerKey: 16 }, rng);
+  const ops: Op[] = [];
+  const inFlight = new Map<number, Mop[]>();
+  let started = 0, done = 0;
+  while (done < count) {
+    const p = rng.int(0, concurrency);
+    const txn = inFlight.get(p);
+    const op = (type: OpType, value: Mop[]) =>
+      ops.push({ index: ops.length, time: ops.length * 1000, type, process: p, f: "txn", value });
+    if (!txn) {
+      if (started === count) continue;
+      const mops: Mop[] = Array.from({ length: rng.int(1, 5) }, () => {
+        const m = window.nextMop();
+        return m.kind === "r" ? ["r", m.key, null] : [writeVerb, m.key, m.value];
+      });
+      inFlight.set(p, mops);
+      started++;
+      op("invoke", mops);
+      continue;
+    }
     inFlight.delete(p);
     done++;
-    op("ok", result);
+    op("ok", complete(txn, rng));
   }
   return ops;
 }
