@@ -11,7 +11,7 @@
  */
 import { simulate } from "../harness/simulate.ts";
 import { recordSection } from "./benchmarks.ts";
-import { challengeFile, PARTS } from "./parts.ts";
+import { challengeFile, commandArgs, PARTS } from "./parts.ts";
 import { ROOT } from "./run_parts.ts";
 
 const seed = Number(Deno.args[0] ?? 1);
@@ -19,10 +19,7 @@ const rows: string[][] = [];
 let totalWall = 0, totalVirtual = 0;
 for (const part of PARTS) {
   const started = performance.now();
-  const run = await simulate(`${ROOT}/${challengeFile(part)}`, [
-    ...part.args,
-    ...(part.nodeArgs ? ["--", ...part.nodeArgs] : []),
-  ], seed);
+  const run = await simulate(`${ROOT}/${challengeFile(part)}`, commandArgs(part), seed);
   const wallS = (performance.now() - started) / 1000;
   const virtualS = run.network.elapsedMs() / 1000;
   totalWall += wallS;

@@ -121,6 +121,18 @@ export const PARTS: readonly Part[] = [
   },
 ];
 
+/** A part's `maelstrom test` arguments: its fly.io flags, then its node arguments after `--`.
+ *
+ * @example
+ * ```ts
+ * import { commandArgs, PARTS } from "./parts.ts";
+ * commandArgs(PARTS.find((p) => p.id === "3e")!).slice(-2); // ["--", "--batch-ms=1000"]
+ * ```
+ */
+export function commandArgs(part: Part): string[] {
+  return [...part.args, ...(part.nodeArgs ? ["--", ...part.nodeArgs] : [])];
+}
+
 /** The challenge file of a part, relative to the project root. */
 export function challengeFile(part: Part): string {
   return `challenges/${part.challenge.replaceAll("-", "_")}.ts`;

@@ -11,7 +11,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { type Part, PARTS } from "../tasks/parts.ts";
+import { commandArgs, type Part, PARTS } from "../tasks/parts.ts";
 import { cli, type CliRun } from "./support.ts";
 
 /** Real-process part runs at once, in slots. Most send 10 to 1,000 ops/s to a few nodes and
@@ -23,8 +23,6 @@ const slotsOf = (part: Part) => {
   const nodes = Number(part.args[part.args.indexOf("--node-count") + 1]) || 5;
   return Math.min(PROCESS_SLOTS, Math.ceil(nodes / 10));
 };
-
-const argsOf = (part: Part) => [...part.args, ...(part.nodeArgs ? ["--", ...part.nodeArgs] : [])];
 
 let processRuns: Map<string, Promise<CliRun>> | undefined;
 
@@ -58,7 +56,7 @@ function startProcessRuns(): Map<string, Promise<CliRun>> {
   for (const part of PARTS) {
     const run = slot(
       slotsOf(part),
-      () => cli(["--bin", `launchers/${part.challenge}`, ...argsOf(part)]),
+      () => cli(["--bin", `launchers/${part.challenge}`, ...commandArgs(part)]),
     );
     // Awaited by the part's own test; a rejection must not surface as unhandled before then.
     run.catch(() => {});
