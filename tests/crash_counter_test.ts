@@ -12,15 +12,13 @@ import type { CheckResult } from "../harness/types.ts";
 import { withFaults } from "../tasks/scoreboard.ts";
 import { PARTS } from "../tasks/parts.ts";
 import { everyRequestMetADownNode } from "./hopeless.ts";
+import { serversMsgsPerOp } from "./part_goals.ts";
 import { cli, explain, simulate } from "./support.ts";
 
 const CHALLENGE = "challenges/counter.ts";
 const SEEDS = Array.from({ length: 20 }, (_, i) => i + 1);
 const FLY_ARGS = PARTS.find((p) => p.id === "4")!.args;
 const FAULT_ARGS = withFaults(FLY_ARGS, ["kill", "pause"]).args;
-
-const serversPerOp = (r: CheckResult) =>
-  ((r.net as CheckResult).servers as CheckResult)["msgs-per-op"] as number;
 
 Deno.test("part 4 under partition, kill and pause: final reads equal the acknowledged sum on 20 simulated seeds", async () => {
   let hopeless = 0;
@@ -65,7 +63,7 @@ Deno.test("part 4 on the fly.io line: writing through costs at most 2 server mes
   for (const seed of SEEDS.slice(0, 5)) {
     const run = await simulate(CHALLENGE, FLY_ARGS, seed);
     assert.equal(run.results["valid?"], true, explain(run.results));
-    const perOp = serversPerOp(run.results);
+    const perOp = serversMsgsPerOp(run.results);
     assert.ok(perOp <= 2, `seed ${seed}: ${perOp} server messages per op`);
   }
 });

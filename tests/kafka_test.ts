@@ -13,6 +13,7 @@ import type { NodeFactory } from "../harness/nodes/sim.ts";
 import type { CheckResult } from "../harness/types.ts";
 import { historyFigures } from "../tasks/figures.ts";
 import { PARTS } from "../tasks/parts.ts";
+import { serversMsgsPerOp } from "./part_goals.ts";
 import { explain, simulate } from "./support.ts";
 
 /** The fly.io flags of a part, from the task table. */
@@ -29,8 +30,6 @@ function design(name: Design): NodeFactory {
 
 const workload = (r: CheckResult) => r.workload as Record<string, unknown>;
 const errorTypes = (r: CheckResult) => workload(r)["error-types"] as string[];
-const serversMsgsPerOp = (r: CheckResult) =>
-  ((r.net as Record<string, unknown>).servers as Record<string, number>)["msgs-per-op"];
 
 Deno.test("kafka: the naive and forward designs are valid, and each step saves messages", async () => {
   const perOp = new Map<Design, number>();

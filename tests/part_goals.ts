@@ -16,7 +16,16 @@ import type { CheckResult } from "../harness/types.ts";
 export type Miss = string;
 
 const section = (r: CheckResult, key: string) => (r[key] ?? {}) as Record<string, unknown>;
-const serversMsgsPerOp = (r: CheckResult) =>
+/** Messages between servers (nodes and services) per client op, from a run's `net` results;
+ * `NaN` when the results have none.
+ *
+ * @example
+ * ```ts
+ * import { serversMsgsPerOp } from "./part_goals.ts";
+ * serversMsgsPerOp({ "valid?": true, net: { servers: { "msgs-per-op": 1.5 } } }); // 1.5
+ * ```
+ */
+export const serversMsgsPerOp = (r: CheckResult): number =>
   (section(r, "net").servers as Record<string, number> | undefined)?.["msgs-per-op"] ?? NaN;
 
 /** Every value acknowledged was read back (`lost-count` 0), and, with `allStable`, every value
