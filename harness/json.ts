@@ -207,8 +207,8 @@ export function compareExact(a: ExactInt, b: ExactInt): number {
 }
 
 /** Whether a line may hold a number that `JSON.parse` would change: an integer of 16 or more digits
- * (2^53 has 16) or a float literal (a digit followed by `.`, `e` or `E`). It may also say yes for
- * such text inside a string; that only costs the slow path.
+ * (2^53 has 16) or a float literal (a digit followed by `.`, `e` or `E`). Text inside strings is
+ * skipped, so ids such as `"n0.18czzfb.0"` do not send a line down the slow path.
  *
  * @example
  * ```ts
@@ -223,13 +223,24 @@ export function mayLoseNumbers(text: string): boolean {
 
 /** Scans JSON text for number literals that `JSON.parse` might change. Returns -1 when it may hold
  * an integer literal of 16 or more digits (2^53 has 16); otherwise how many float literals (a
- * digit followed by `.`, `e` or `E`) it may hold. Text inside strings can only make either answer
- * larger, never smaller: every real float literal is counted, once. */
+ * digit followed by `.`, `e` or `E`) it holds. Strings are skipped whole (a backslash escapes the
+ * next character), so in valid JSON every float literal is counted once and nothing else is; in
+ * text that is not JSON the count may be anything, and `JSON.parse` throws on it anyway. */
 function scanNumbers(text: string): number {
   let digits = 0, floats = 0, inFloat = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
+    if (c === 34) {
+      // A string: skip to its closing quote. Message text is mostly strings (types, node ids,
+      // tags), and digits in them ("n0.18czzfb.0") are not numbers.
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 92) i++;
+        else if (d === 34) break;
+      }
+      digits = 0;
+      inFloat = false;
+    } else if (c >= 48 && c <= 57) {
       // Digits of a fraction or exponent do not make an integer literal long.
       if (!inFloat && ++digits >= 16) return -1;
     } else if ((c === 46 || c === 101 || c === 69) && (digits > 0 || inFloat)) {

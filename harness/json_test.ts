@@ -64,6 +64,11 @@ Deno.test("mayLoseNumbers is conservative: every risky number takes the exact pa
   assert.equal(mayLoseNumbers('{"n":3e2}'), true);
   assert.equal(mayLoseNumbers('{"n":3E2}'), true);
   assert.equal(mayLoseNumbers('{"src":"n1","dest":"n2","body":{"type":"e","msg_id":3}}'), false);
+  // Digits inside strings are not numbers: a tag such as "n0.18czzfb.0" (kafka's chunk tags) or a
+  // long numeric string must not send a line down the slow path; escapes do not end a string.
+  assert.equal(mayLoseNumbers('{"tags":["n0.18czzfb.0"],"s":"12345678901234567890"}'), false);
+  assert.equal(mayLoseNumbers('{"s":"a\\"1.5","t":"\\\\","n":2}'), false);
+  assert.equal(mayLoseNumbers('{"s":"\\\\","n":2.5}'), true);
   // Whatever the scan says, parsing stays correct on plain lines.
   assert.deepEqual(parseExact('{"n":42,"s":"abc"}'), { n: 42, s: "abc" });
 });
@@ -134,6 +139,7 @@ Deno.test("parseExact's fast paths give exactly what the reviver gives, on rando
     () => `1.00000000000000001`, // a fraction too small for a double: 1
     () => `"v${rng.int(0, 9)}.${rng.int(0, 9)}e"`, // float-looking text inside a string
     () => `"${rng.int(0, 10 ** 9)}${rng.int(0, 10 ** 9)}"`, // long digits inside a string
+    () => `"a\\"${rng.int(0, 9)}.5\\\\"`, // escaped quote and backslash, a float-like inside
     () => rng.pick(["true", "false", "null", '"x"']),
   ];
   const value = (depth: number): string => {

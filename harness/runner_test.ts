@@ -213,6 +213,15 @@ function processesWith(marker: string): number[] {
   return pids;
 }
 
+/** The arguments a live process was started with, or `[]` once it is gone. */
+function commandLineOf(pid: number): string[] {
+  try {
+    return Deno.readTextFileSync(`/proc/${pid}/cmdline`).split("\0").filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
 /** The process group of a pid (field 5 of /proc/PID/stat), or 0 once it is gone. */
 function processGroupOf(pid: number): number {
   try {
@@ -242,14 +251,18 @@ Deno.test("process: Ctrl-C kills every node; no orphan is left", async () => {
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  // The harness's own command line holds the marker too; the nodes are the others. Each node is
-  // its own process group, so count groups: while a launcher starts, its bash forks short-lived
-  // subshells that carry the marker as well. A process the harness has forked but not yet moved
-  // to its own group (setsid) is still in the harness's group, which is not a node's.
-  const harnessGroup = processGroupOf(child.pid);
+  // The harness's own command line holds the marker too; the nodes are the others. A node starts
+  // as a fork of the harness, becomes the bash launcher (which forks short-lived subshells) and
+  // then execs Deno on the challenge file; only that last form is stable, so the test waits for
+  // three of those, each leading its own process group.
   const nodePids = () => processesWith(marker).filter((pid) => pid !== child.pid);
   const nodeGroups = () =>
-    new Set(nodePids().map(processGroupOf).filter((g) => g > 0 && g !== harnessGroup));
+    new Set(
+      nodePids().filter((pid) => {
+        const argv = commandLineOf(pid);
+        return argv[0]?.endsWith("deno") && argv.some((a) => a.endsWith("challenges/echo.ts"));
+      }).map(processGroupOf).filter((g) => g > 0),
+    );
   // Under `deno task test --parallel` the harness may take many seconds to load and spawn on a
   // busy 2-core machine (CI once saw one group after 10 s). The run lasts 120 s, so waiting up to
   // 60 s costs nothing when the machine is quick and never races the harness's own end.
