@@ -65,6 +65,25 @@ export interface AnalyzeOverrides {
   strict?: boolean;
 }
 
+/** A test's options with `overrides` in place of the ones they name (a new object).
+ *
+ * @example
+ * ```ts
+ * import { withOverrides } from "./analyze.ts";
+ * import { parseTestArgs } from "./cli.ts";
+ * const { opts } = parseTestArgs(["-w", "txn-rw-register", "--bin", "x", "--consistency-models", "read-uncommitted"]);
+ * withOverrides(opts, { consistencyModels: ["read-committed"] }).consistencyModels; // ["read-committed"]
+ * ```
+ */
+export function withOverrides(opts: TestOptions, overrides: AnalyzeOverrides): TestOptions {
+  return {
+    ...opts,
+    ...(overrides.consistencyModels ? { consistencyModels: overrides.consistencyModels } : {}),
+    ...(overrides.availability !== undefined ? { availability: overrides.availability } : {}),
+    ...(overrides.strict !== undefined ? { strict: overrides.strict } : {}),
+  };
+}
+
 /** What {@linkcode analyzeRun} produced. */
 export interface Analysis {
   /** The run folder's real path. */
@@ -101,12 +120,7 @@ export async function analyzeRun(
     throw new AnalyzeError(`There is no run folder at "${runDir}"`);
   }
   const meta = await readTestJson(dir);
-  const opts: TestOptions = {
-    ...meta.opts,
-    ...(overrides.consistencyModels ? { consistencyModels: overrides.consistencyModels } : {}),
-    ...(overrides.availability !== undefined ? { availability: overrides.availability } : {}),
-    ...(overrides.strict !== undefined ? { strict: overrides.strict } : {}),
-  } as TestOptions;
+  const opts = withOverrides(meta.opts as TestOptions, overrides);
   opts.consistencyModels ??= ["strict-serializable"];
   const history = await readLines<Op>(dir, "history.jsonl", true);
   const journal = await readLines<JournalEntry>(dir, "messages.jsonl", false);

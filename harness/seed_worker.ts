@@ -11,12 +11,13 @@
  * @module
  */
 /// <reference lib="deno.worker" />
+import { withOverrides } from "./analyze.ts";
 import { VirtualClock } from "./clock.ts";
 import { parseTestArgs } from "./cli.ts";
 import { loadFactory, type NodeFactory, nodeRng, SimBackend } from "./nodes/sim.ts";
 import { writeReport } from "./report/mod.ts";
 import { summarize, writeRun } from "./results.ts";
-import { runTest, TestAbort, type TestOutcome } from "./runner.ts";
+import { analyse, runTest, TestAbort, type TestOutcome } from "./runner.ts";
 import {
   describeFailure,
   HB_COUNTER,
@@ -114,6 +115,19 @@ async function runSeed(seed: number, keep: boolean, workload: Workload): Promise
       virtualMs: outcome.network.elapsedMs(),
       wallMs: performance.now() - started,
       ...(init.keepResults ? { results: outcome.results } : {}),
+      ...(init.alsoAnalyse
+        ? {
+          alsoResults: init.alsoAnalyse.map((overrides) =>
+            analyse(
+              outcome!.history,
+              outcome!.network,
+              workload,
+              withOverrides(cli.opts, overrides),
+              outcome!.problems,
+            )
+          ),
+        }
+        : {}),
     };
   } catch (err) {
     await stop().catch(() => {});

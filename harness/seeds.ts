@@ -13,6 +13,7 @@
  * @module
  */
 import type { CliTest } from "./cli.ts";
+import type { AnalyzeOverrides } from "./analyze.ts";
 import { createRunDir, verdictLine } from "./results.ts";
 import type { CheckResult, Validity } from "./types.ts";
 
@@ -51,6 +52,9 @@ export interface SeedVerdict {
    * a caller can hold every seed to goals beyond `valid?` (structured-cloned from the worker:
    * exact floats arrive as plain objects). */
   results?: CheckResult;
+  /** The same run checked again with each of {@linkcode SeedsOptions.alsoAnalyse}'s options, in
+   * that order (as `maelstrom analyze` would check it), when asked for. */
+  alsoResults?: CheckResult[];
 }
 
 /** What the main thread tells a worker once, first. */
@@ -71,6 +75,8 @@ export interface WorkerInit {
   logPhases?: boolean;
   /** Send each seed's whole results with its verdict. */
   keepResults?: boolean;
+  /** Check each run again with each of these replacement options, and send those results too. */
+  alsoAnalyse?: AnalyzeOverrides[];
 }
 
 /** Messages to a worker. */
@@ -154,6 +160,11 @@ export interface SeedsOptions {
   logPhases?: boolean;
   /** Return each seed's whole results in its verdict ({@linkcode SeedVerdict.results}). */
   keepResults?: boolean;
+  /** Check each run again with each of these options replacing the command line's (as
+   * `maelstrom analyze` does), and return those results in {@linkcode SeedVerdict.alsoResults}.
+   * Two command lines that differ only in checker options (`--consistency-models`, say) are the
+   * same simulation: one run and two checks give what two runs would. */
+  alsoAnalyse?: AnalyzeOverrides[];
   /** Called after each finished seed with how many have finished. */
   onProgress?: (finished: number) => void;
 }
@@ -281,6 +292,7 @@ export async function runSeeds(options: SeedsOptions): Promise<SeedsResult> {
         logNetRecv: options.logNetRecv ?? false,
         logPhases: options.logPhases ?? false,
         keepResults: options.keepResults ?? false,
+        alsoAnalyse: options.alsoAnalyse,
       } satisfies ToWorker,
     );
     return slot;

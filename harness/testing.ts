@@ -52,6 +52,16 @@ export interface CliRun {
   stderr: string;
   /** `results.json` of the run, when analysis ran. */
   results?: CheckResult;
+  /** What each `maelstrom analyze` asked for with {@linkcode CliOptions.analyze} printed and
+   * wrote, in order. */
+  analyses?: CliRun[];
+}
+
+/** Options of {@linkcode cli}. */
+export interface CliOptions {
+  /** After the run, check it again with `maelstrom analyze` once per entry, with these arguments
+   * (`["--consistency-models", "read-committed"]`, say), before the store is removed. */
+  analyze?: string[][];
 }
 
 /** Runs the harness CLI (`maelstrom test ...`) as a subprocess with a private store, which it
@@ -63,30 +73,59 @@ export interface CliRun {
  * run.code; // 0
  * ```
  */
-export async function cli(args: string[]): Promise<CliRun> {
+export async function cli(args: string[], options: CliOptions = {}): Promise<CliRun> {
   const store = Deno.makeTempDirSync({ prefix: "glomers-store-" });
   try {
-    const out = await new Deno.Command(Deno.execPath(), {
-      // Our flags go first: anything after a "--" in args belongs to the nodes.
-      args: ["run", "-A", `${ROOT}/harness/cli.ts`, "test", "--store", store, ...args],
-      cwd: ROOT,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    let results: CheckResult | undefined;
-    try {
-      results = JSON.parse(Deno.readTextFileSync(`${store}/latest/results.json`));
-    } catch {
-      // No analysis (the test aborted), so there is no results.json to read.
+    // Our flags go first: anything after a "--" in args belongs to the nodes.
+    const run = await harnessCommand(["test", "--store", store, ...args], `${store}/latest`);
+    if (options.analyze === undefined) return run;
+    const analyses: CliRun[] = [];
+    for (const extra of options.analyze) {
+      analyses.push(
+        await harnessCommand(
+          ["analyze", "-t", `${store}/latest`, "--store", store, ...extra],
+          `${store}/latest`,
+        ),
+      );
     }
-    return {
-      code: out.code,
-      stdout: new TextDecoder().decode(out.stdout),
-      stderr: new TextDecoder().decode(out.stderr),
-      results,
-    };
+    return { ...run, analyses };
   } finally {
     Deno.removeSync(store, { recursive: true });
+  }
+}
+
+/** Runs `harness/cli.ts` with `args` and reads the newest results file the command wrote in
+ * `runDir` (`results.json` for `test`, `results-analyze-<time>.json` for `analyze`). */
+async function harnessCommand(args: string[], runDir: string): Promise<CliRun> {
+  const before = resultFiles(runDir);
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}/harness/cli.ts`, ...args],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const written = resultFiles(runDir).filter((f) => !before.includes(f));
+  let results: CheckResult | undefined;
+  if (written.length > 0) {
+    results = JSON.parse(Deno.readTextFileSync(`${runDir}/${written.sort().at(-1)}`));
+  }
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+    results,
+  };
+}
+
+/** The results files in a run folder; none when there is no folder (the test aborted before
+ * analysis, so no run was stored). */
+function resultFiles(runDir: string): string[] {
+  try {
+    return [...Deno.readDirSync(runDir)]
+      .map((e) => e.name)
+      .filter((n) => n === "results.json" || /^results-analyze-.*\.json$/.test(n));
+  } catch {
+    return [];
   }
 }
 

@@ -137,3 +137,51 @@ export function commandArgs(part: Part): string[] {
 export function challengeFile(part: Part): string {
   return `challenges/${part.challenge.replaceAll("-", "_")}.ts`;
 }
+
+/** One run that several parts share. */
+export interface SharedRun {
+  /** The part whose command line runs. */
+  lead: Part;
+  /** The other parts judged on the same run. `consistencyModels` is set when a part's command
+   * line differs from the lead's in its `--consistency-models` (the run is then checked again
+   * against those models, as `maelstrom analyze --consistency-models` does); unset, the command
+   * lines are the same and so are the results. */
+  others: { part: Part; consistencyModels?: string[] }[];
+}
+
+/** Groups parts by the run they need. Two command lines that differ only in
+ * `--consistency-models` make the same run, since only the checker reads that flag (the
+ * generator, the nodes and the faults never see it): 5b and 5c are the same command line, and 6b
+ * and 6c differ only in their models. Running such parts once and checking the run for each
+ * gives what separate runs would, at half the cost.
+ *
+ * @example
+ * ```ts
+ * import { sharedRuns } from "./parts.ts";
+ * const runs = sharedRuns();
+ * runs.length; // 12: fourteen parts, two pairs sharing a run
+ * const txn = runs.find((r) => r.lead.id === "6b")!;
+ * txn.others.map((o) => [o.part.id, o.consistencyModels]); // [["6c", ["read-committed"]]]
+ * ```
+ */
+export function sharedRuns(parts: readonly Part[] = PARTS): SharedRun[] {
+  const runs = new Map<string, { run: SharedRun; models: string }>();
+  for (const part of parts) {
+    const args = commandArgs(part);
+    const at = args.indexOf("--consistency-models");
+    // Without the flag, Maelstrom checks against strict-serializable.
+    const models = at < 0 ? "strict-serializable" : args[at + 1];
+    const key = [challengeFile(part), ...(at < 0 ? args : args.toSpliced(at, 2))].join("\0");
+    const shared = runs.get(key);
+    if (shared === undefined) {
+      runs.set(key, { run: { lead: part, others: [] }, models });
+    } else {
+      shared.run.others.push({
+        part,
+        // Split as the harness splits the flag (after Maelstrom's `cli.clj`: `#"\s+,\s+"`).
+        ...(models !== shared.models ? { consistencyModels: models.split(/\s+,\s+/) } : {}),
+      });
+    }
+  }
+  return [...runs.values()].map((shared) => shared.run);
+}

@@ -11,7 +11,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { commandArgs, type Part, PARTS } from "../tasks/parts.ts";
+import { commandArgs, type Part, PARTS, sharedRuns } from "../tasks/parts.ts";
 import { cli, type CliRun } from "./support.ts";
 
 /** Real-process part runs at once, in slots. Most send 10 to 1,000 ops/s to a few nodes and
@@ -24,10 +24,17 @@ const slotsOf = (part: Part) => {
   return Math.min(PROCESS_SLOTS, Math.ceil(nodes / 10));
 };
 
+/** A part's real-process outcome: its run (shared with other parts, see below) or the
+ * `maelstrom analyze` of that run at the part's own consistency models. */
 let processRuns: Map<string, Promise<CliRun>> | undefined;
 
-/** Starts every part's real-process run, within {@linkcode PROCESS_SLOTS}, in part order; later
- * calls return the same runs. */
+/** Starts every shared run's real processes, within {@linkcode PROCESS_SLOTS}, in part order;
+ * later calls return the same runs.
+ *
+ * Parts that share a run (`sharedRuns` in `tasks/parts.ts`) share it here: 5c's command line is
+ * 5b's, so both are judged on one run; 6c's differs from 6b's only in `--consistency-models`, so
+ * 6b's run is checked again with `maelstrom analyze --consistency-models read-committed`, as a
+ * Maelstrom user would check one run against a stronger model. */
 function startProcessRuns(): Map<string, Promise<CliRun>> {
   if (processRuns) return processRuns;
   processRuns = new Map();
@@ -53,21 +60,38 @@ function startProcessRuns(): Map<string, Promise<CliRun>> {
       admit();
     }
   };
-  for (const part of PARTS) {
+  for (const { lead, others } of sharedRuns()) {
+    const rechecked = others.filter((o) => o.consistencyModels);
     const run = slot(
-      slotsOf(part),
-      () => cli(["--bin", `launchers/${part.challenge}`, ...commandArgs(part)]),
+      slotsOf(lead),
+      () =>
+        cli(["--bin", `launchers/${lead.challenge}`, ...commandArgs(lead)], {
+          analyze: rechecked.map((o) => ["--consistency-models", o.consistencyModels!.join(",")]),
+        }),
     );
-    // Awaited by the part's own test; a rejection must not surface as unhandled before then.
+    // Awaited by the parts' own tests; a rejection must not surface as unhandled before then.
     run.catch(() => {});
-    processRuns.set(part.id, run);
+    processRuns.set(lead.id, run);
+    for (const other of others) {
+      const index = rechecked.indexOf(other);
+      processRuns.set(
+        other.part.id,
+        index < 0 ? run : run.then((r) => r.code === 0 ? r.analyses![index] : r),
+      );
+    }
   }
   return processRuns;
 }
 
+const leadOf = new Map(
+  sharedRuns().flatMap(({ lead, others }) => others.map((o) => [o.part.id, lead.id])),
+);
+
 for (const part of PARTS) {
+  const shared = leadOf.get(part.id);
   Deno.test({
-    name: `part ${part.id} (${part.title}): valid as real processes`,
+    name: `part ${part.id} (${part.title}): valid as real processes` +
+      (shared ? ` (${shared}'s run)` : ""),
     // The other parts' runs, started with the first of these tests, outlive it by design.
     sanitizeOps: false,
     sanitizeResources: false,

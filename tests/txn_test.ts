@@ -8,7 +8,8 @@
  */
 import assert from "node:assert/strict";
 import { PARTS } from "../tasks/parts.ts";
-import { explain, type SimRun, simulate } from "./support.ts";
+import { runSeeds } from "../harness/seeds.ts";
+import { cli, explain, ROOT, type SimRun, simulate } from "./support.ts";
 
 const CHALLENGE = "challenges/txn.ts";
 
@@ -91,6 +92,52 @@ Deno.test("txn fixture: writes visible before their txn ends are G1b", async () 
   const run = await simulate("tests/fixtures/txn_intermediate_read.ts", RC_ONE_NODE, 1);
   assert.equal(run.results["valid?"], false);
   assert.ok(anomalyTypes(run).includes("G1b"), JSON.stringify(anomalyTypes(run)));
+});
+
+Deno.test("one run checked at two models: the re-check finds what a separate run at that model finds", async () => {
+  // 6b and 6c share their simulated runs (tests/parts_sim_test.ts): a run at read-uncommitted is
+  // checked again at read-committed. That second check must catch what a run made with
+  // read-committed on its command line catches, on the same seed.
+  const ru = RC_ONE_NODE.replace("read-committed", "read-uncommitted").split(" ");
+  const result = await runSeeds({
+    file: `${ROOT}/tests/fixtures/txn_intermediate_read.ts`,
+    args: ru,
+    firstSeed: 1,
+    count: 1,
+    keepResults: true,
+    alsoAnalyse: [{ consistencyModels: ["read-committed"] }],
+  });
+  result.close();
+  const [verdict] = result.verdicts;
+  // Intermediate reads are allowed at read-uncommitted...
+  assert.equal(verdict.results!["valid?"], true, explain(verdict.results!));
+  // ...and caught at read-committed, as the run with that model on its command line has them.
+  const recheck = verdict.alsoResults![0];
+  assert.equal(recheck["valid?"], false);
+  const separate = await simulate("tests/fixtures/txn_intermediate_read.ts", RC_ONE_NODE, 1);
+  assert.deepEqual(
+    (recheck.workload as Record<string, unknown>)["anomaly-types"],
+    anomalyTypes(separate),
+  );
+  assert.ok(anomalyTypes(separate).includes("G1b"));
+});
+
+Deno.test("the CLI: a run valid at read-uncommitted, analysed again at read-committed, fails with G1b", async () => {
+  // tests/parts_process_test.ts judges 6c on 6b's real-process run this way.
+  const ru = RC_ONE_NODE.replace("read-committed", "read-uncommitted").split(" ");
+  const run = await cli(
+    ["--bin", "tests/fixtures/txn_intermediate_read.ts", "--seed", "1", ...ru],
+    {
+      analyze: [["--consistency-models", "read-committed"]],
+    },
+  );
+  assert.equal(run.code, 0, run.stdout);
+  assert.equal(run.results?.["valid?"], true);
+  const [recheck] = run.analyses!;
+  assert.equal(recheck.code, 1, recheck.stdout + recheck.stderr);
+  assert.equal(recheck.results?.["valid?"], false);
+  const workload = recheck.results!.workload as Record<string, unknown>;
+  assert.ok((workload["anomaly-types"] as string[]).includes("G1b"), recheck.stdout);
 });
 
 Deno.test("txn fixture: a missing key read as 0 is a garbage read, failing under --strict", async () => {
