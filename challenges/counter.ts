@@ -44,7 +44,7 @@
  * @module
  */
 import { z } from "zod";
-import { ErrorCode, Kv, Node, type NodeOptions, RpcError } from "../lib/mod.ts";
+import { ErrorCode, Kv, Node, type NodeOptions, ReplyDeadline, RpcError } from "../lib/mod.ts";
 
 // ## Messages
 //
@@ -107,6 +107,10 @@ interface WaitingAdd {
 export function createNode(options?: NodeOptions): Node {
   const node = new Node(options);
   const kv = new Kv(node, "seq-kv", { timeoutMs: KV_TIMEOUT_MS });
+  // Maelstrom's clients give up on a request after 5 s, and a reply to a client that has given up
+  // silences the node for the rest of the test. `deadline` (lib/deadline.ts) drops the replies
+  // that would come too late, after a pause say (see "What a crash does").
+  const deadline = new ReplyDeadline(node);
 
   // ## State
   //
@@ -141,9 +145,15 @@ export function createNode(options?: NodeOptions): Node {
   // although the replies may be waiting in its input, its sync round runs at once, and a backlog
   // of adds arrives together (they go to seq-kv in one compare-and-set). A timed-out
   // compare-and-set may have landed, so the write reads the key to find out before it retries or
-  // gives up. The clients of that backlog gave up after 5 s, and (as Maelstrom's node-output
-  // reader is written) the first reply to a client that is gone silences the node's output for
-  // the rest of the test, so a long pause usually ends that node's part in it.
+  // gives up. The clients of that backlog, and of adds that were waiting for seq-kv when the node
+  // froze, gave up after 5 s, and (as Maelstrom's node-output reader is written) the first reply
+  // to a client that is gone silences the node's output for the rest of the test. So both
+  // handlers answer through `deadline.guard`: a reply goes out only while its request is younger
+  // than 4 s, counting the pause it waited through, and the add itself still goes to seq-kv (its
+  // client records a timeout, which the checker counts as possibly applied). Without the guard,
+  // seed 29 of the crash test's short line (10 s, faults every 2 s) silenced two of the three
+  // nodes for the rest of the run (`tests/crash_counter_test.ts` keeps that seed). The guard
+  // costs no messages: its watchdog is a timer that notices a pause by ticking late.
   //
   // Price: 2 messages per write (a compare-and-set and its reply), and adds that arrive while a
   // write is under way share the next one. On the fly.io command line that is about 650 adds,
@@ -229,18 +239,24 @@ export function createNode(options?: NodeOptions): Node {
   // ## Handlers
   //
   // An add is acknowledged once it is in seq-kv (see "What a crash does").
-  node.on(Add, async (msg) => {
-    await publish(msg.body.delta);
-    return { type: "add_ok" };
-  });
+  node.on(
+    Add,
+    deadline.guard(async (msg) => {
+      await publish(msg.body.delta);
+      return { type: "add_ok" };
+    }),
+  );
 
   // A read costs no messages at all. It may be a little behind, which the checker allows: only the
   // final reads, taken after the recovery wait, must equal the total.
-  node.on(Read, () => {
-    let total = published?.count ?? 0;
-    for (const count of peerCounts.values()) total += count;
-    return { type: "read_ok", value: total };
-  });
+  node.on(
+    Read,
+    deadline.guard(() => {
+      let total = published?.count ?? 0;
+      for (const count of peerCounts.values()) total += count;
+      return { type: "read_ok", value: total };
+    }),
+  );
 
   // ## Background: the sync round
   //
