@@ -455,18 +455,19 @@ export class Node {
       this.#init(msg);
       return;
     }
-    if (this.#id === "") {
+    if (!this.#initialized) {
       // Before init the node has no id, so handlers cannot run and a reply would carry an empty
       // src, which Maelstrom rejects as a malformed line (Maelstrom's Go library writes exactly
       // that, with src left out). A peer that finished its own init first can reach us here, so
       // answer from the id the message was addressed to with error 11 (temporarily-unavailable):
-      // it is definite, the request did not happen, and the sender may retry.
+      // it is definite, the request did not happen, and the sender may retry. The same holds
+      // while an init hook runs: the node has its id but not yet the state the hook sets up
+      // (its handlers would see a half-built node), so a message that arrives then, in the same
+      // read as init or during the hook's own RPCs, waits for nothing and is refused alike.
+      const why = this.#id === "" ? "has not received init yet" : "has not finished its init yet";
       this.#replyError(
         msg,
-        new RpcError(
-          ErrorCode.TemporarilyUnavailable,
-          `Node "${msg.dest}" has not received init yet; retry later`,
-        ),
+        new RpcError(ErrorCode.TemporarilyUnavailable, `Node "${msg.dest}" ${why}; retry later`),
       );
       return;
     }

@@ -528,6 +528,41 @@ Deno.test("on(schema) for init: the hook gets the parsed init body before init_o
   assert.equal(JSON.parse(transport.output[0]).body.type, "init_ok");
 });
 
+Deno.test("a request that arrives while the init hook runs is refused with error 11, not handled half-built", async () => {
+  // broadcast.ts's hook decides whether the node is the hub; a broadcast handled before it ran
+  // crashed on a link that did not exist yet. Init and the request arrive in one read here.
+  const Init = z.object({ type: z.literal("init") });
+  const transport = new MemoryTransport();
+  const node = new Node({ transport, random: zero });
+  let ready = false;
+  const handled: boolean[] = [];
+  node.on(Init, async () => {
+    await tick();
+    ready = true;
+  });
+  node.on(Echo, (msg) => {
+    handled.push(ready);
+    return { type: "echo_ok", echo: msg.body.echo };
+  });
+  const done = node.run();
+  transport.deliver(init());
+  transport.deliver(req("c1", { type: "echo", echo: "early", msg_id: 1 }));
+  await tick();
+  await tick();
+  transport.deliver(req("c1", { type: "echo", echo: "late", msg_id: 2 }));
+  await tick();
+  transport.end();
+  await done;
+  const out = transport.output.map((l) => JSON.parse(l).body);
+  assert.deepEqual(handled, [true], "only the request after init_ok reached its handler");
+  const early = out.find((b) => b.in_reply_to === 1);
+  assert.equal(early.type, "error");
+  assert.equal(early.code, ErrorCode.TemporarilyUnavailable);
+  assert.match(early.text, /Node "n0" has not finished its init yet; retry later/);
+  assert.equal(out.find((b) => b.in_reply_to === 2).echo, "late");
+  assert.equal(out.filter((b) => b.type === "init_ok").length, 1);
+});
+
 Deno.test("on(schema) refuses a schema whose type is not one string literal", () => {
   const node = new Node({ transport: new MemoryTransport() });
   const bad = [
