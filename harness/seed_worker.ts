@@ -39,7 +39,9 @@ import { loadWorkload } from "./workloads/mod.ts";
 let init: WorkerInit;
 let factory: NodeFactory;
 let heartbeat: Int32Array;
-const labels = new Map<string, number>();
+/** Label ids by node, then activity; ids start at 2 (0: none yet, 1: too many labels). */
+const labelIds = new Map<string, Map<string, number>>();
+let labelCount = 0;
 /** The one outcome this worker keeps: a failing seed's, or the last seed's when asked. */
 let kept: { seed: number; outcome?: TestOutcome; opts: TestOptions; logDir: string } | undefined;
 
@@ -51,16 +53,19 @@ function post(message: ToMain): void {
  * text, and stored in the heartbeat as a number: the main thread must be able to read it while
  * this thread is stuck. */
 function enter(node: string, activity: string): void {
-  const text = `node "${node}" ${activity}`;
-  let id = labels.get(text);
+  // Called on every delivery and timer: looked up by node, then by the activity string (the
+  // simulator reuses one string per activity), without building the label text each time.
+  let ofNode = labelIds.get(node);
+  if (ofNode === undefined) labelIds.set(node, ofNode = new Map());
+  let id = ofNode.get(activity);
   if (id === undefined) {
-    if (labels.size >= MAX_LABELS) {
+    if (labelCount >= MAX_LABELS) {
       Atomics.store(heartbeat, HB_LABEL, 1);
       return;
     }
-    id = labels.size + 2;
-    labels.set(text, id);
-    post({ type: "label", id, text });
+    id = ++labelCount + 1;
+    ofNode.set(activity, id);
+    post({ type: "label", id, text: `node "${node}" ${activity}` });
   }
   Atomics.store(heartbeat, HB_LABEL, id);
 }

@@ -68,10 +68,35 @@ Deno.test("echo launcher, run from another directory, prints the two right repli
   ]);
 });
 
+/** Plays lin-kv for a node that is starting: answers its requests to "lin-kv" (a read of a key
+ * never written gets error 20, a compare-and-set that may create succeeds) until the node answers
+ * `init`, as Maelstrom's service would. Maelstrom sends clients' requests only after every
+ * `init_ok`, and so does the test. */
+async function initWithLinKv(node: ReturnType<typeof start>, id: string, ids: string[]) {
+  await node.send([init(id, ids)]);
+  let answered = 0;
+  const deadline = Date.now() + 30_000;
+  while (!node.lines.some((l) => l.body.type === "init_ok")) {
+    assert.ok(Date.now() < deadline, `${id} never answered init: ${JSON.stringify(node.lines)}`);
+    const requests = node.lines.filter((l) => l.dest === "lin-kv").slice(answered);
+    answered += requests.length;
+    if (requests.length > 0) {
+      await node.send(requests.map((r) => ({
+        src: "lin-kv",
+        dest: id,
+        body: r.body.type === "read"
+          ? { type: "error", code: 20, text: "key does not exist", in_reply_to: r.body.msg_id }
+          : { type: "cas_ok", in_reply_to: r.body.msg_id },
+      })));
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 Deno.test("unique ids: 3 node processes, 10,000 ids, all distinct", async () => {
   const ids = ["n0", "n1", "n2"];
   const nodes = ids.map(() => start("unique-ids"));
-  await Promise.all(nodes.map((n, i) => n.send([init(ids[i], ids)])));
+  await Promise.all(nodes.map((n, i) => initWithLinKv(n, ids[i], ids)));
   for (let batch = 0; batch < 10; batch++) {
     await Promise.all(
       nodes.map((n, i) =>
@@ -89,4 +114,6 @@ Deno.test("unique ids: 3 node processes, 10,000 ids, all distinct", async () => 
   );
   assert.equal(generated.length, 10_000);
   assert.equal(new Set(generated.map((x) => JSON.stringify(x))).size, 10_000);
+  // Every id carries the life number the node claimed in lin-kv before its init_ok.
+  assert.ok(generated.every((x) => /^n\d-1-\d+$/.test(String(x))), String(generated[0]));
 });

@@ -88,7 +88,7 @@ Deno.test("broadcast 3b as real processes with partition, kill and pause: valid"
   // A shorter run than fly.io's, with faults every few seconds so that each kind occurs.
   const run = await cli([
     ..."-w broadcast --bin launchers/broadcast --node-count 5 --time-limit 10 --rate 10".split(" "),
-    ..."--nemesis partition,kill,pause --nemesis-interval 2 --seed 1".split(" "),
+    ..."--nemesis partition,kill,pause --nemesis-interval 2 --seed 1 --no-report".split(" "),
   ]);
   // The seed's schedule kills a node and pauses some: the faults under test did happen.
   assert.match(run.stdout, /faults .*\d+ kill ops? \(.*\d+ pause ops? \(/, run.stdout);

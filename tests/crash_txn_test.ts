@@ -118,7 +118,7 @@ Deno.test("txn 6c under partition, kill and pause: valid as real processes", asy
   // the simulator), and the stats checker then fails the run whatever the nodes do. Seed 1 kills
   // a node once and pauses nodes three times.
   const run = await cli([
-    ..."--bin launchers/txn --nemesis-interval 2 --seed 1".split(" "),
+    ..."--no-report --bin launchers/txn --nemesis-interval 2 --seed 1".split(" "),
     ...args,
   ]);
   assert.match(run.stdout, /faults .*\d+ kill ops? \(.*\d+ pause ops? \(/, run.stdout);

@@ -50,6 +50,7 @@ Deno.test("part 2 under kill and pause: valid as real processes", async () => {
   // be generated, and the stats checker then fails the run whatever the nodes do. Seed 2 kills
   // two nodes and pauses all three.
   const run = await cli([
+    "--no-report",
     "--bin",
     "launchers/unique-ids",
     ...ARGS.replace("--time-limit 30 --rate 1000", "--time-limit 10 --rate 200").split(" "),

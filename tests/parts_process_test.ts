@@ -65,7 +65,7 @@ function startProcessRuns(): Map<string, Promise<CliRun>> {
     const run = slot(
       slotsOf(lead),
       () =>
-        cli(["--bin", `launchers/${lead.challenge}`, ...commandArgs(lead)], {
+        cli(["--no-report", "--bin", `launchers/${lead.challenge}`, ...commandArgs(lead)], {
           analyze: rechecked.map((o) => ["--consistency-models", o.consistencyModels!.join(",")]),
         }),
     );

@@ -273,7 +273,7 @@ export class SimBackend implements NodeBackend {
           const line = stringifyExact({ id: m.id, src: m.src, dest: m.dest, body: m.body });
           n?.life.run(() => {
             if (this.#dead.has(id)) return;
-            this.#enter(id, `handling a ${JSON.stringify(String(m.body.type))} message`);
+            this.#enter(id, handlingLabel(m.body.type));
             // What a node throws synchronously would kill its process: here it kills the node.
             try {
               n.transport.deliver(line);
@@ -497,3 +497,18 @@ export class SimBackend implements NodeBackend {
 function renderMessage(record: LogRecord): string {
   return record.message.map((part) => typeof part === "string" ? part : String(part)).join("");
 }
+
+/** The watchdog's label for handling a message of `type`, one string per type: it is written on
+ * every delivery, and most runs know a handful of types. */
+function handlingLabel(type: unknown): string {
+  const key = String(type);
+  let label = HANDLING_LABELS.get(key);
+  if (label === undefined) {
+    label = `handling a ${JSON.stringify(key)} message`;
+    // Bounded: a node that invents types freely gets fresh strings past the cap, nothing worse.
+    if (HANDLING_LABELS.size < 1000) HANDLING_LABELS.set(key, label);
+  }
+  return label;
+}
+
+const HANDLING_LABELS = new Map<string, string>();

@@ -263,11 +263,22 @@ export function jsonKey(value: unknown): string {
   const n = numericValue(value);
   if (n !== undefined) return javaDoubleText(n as number);
   if (value === null || typeof value !== "object") return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(jsonKey).join(",")}]`;
+  if (Array.isArray(value)) {
+    // An array of plain numbers and strings (a kafka chunk's messages and tags, a broadcast
+    // read) keys as JSON.stringify writes it, which is the same text and many times faster.
+    if (value.every(isPlainScalar)) return JSON.stringify(value);
+    return `[${value.map(jsonKey).join(",")}]`;
+  }
   const entries = Object.keys(value).sort().map((k) =>
     `${JSON.stringify(k)}:${jsonKey((value as Record<string, unknown>)[k])}`
   );
   return `{${entries.join(",")}}`;
+}
+
+/** Whether `jsonKey` of `x` is `JSON.stringify(x)`: a string, or a number (both write a number
+ * with JavaScript's shortest round-trip text; the numbers of parsed JSON are finite). */
+function isPlainScalar(x: unknown): boolean {
+  return typeof x === "string" || (typeof x === "number" && Number.isFinite(x));
 }
 
 /** Whether two JSON values are equal by value (Clojure's `=` on JSON data).

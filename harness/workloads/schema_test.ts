@@ -133,6 +133,34 @@ Deno.test("long replies are cut in the message", () => {
   assert.match(msg, /\.\.\.$/);
 });
 
+Deno.test("jsonKey of an array of numbers and strings is the element keys joined, as before its fast path", () => {
+  const scalars = [
+    0,
+    -0,
+    1,
+    -17,
+    2.5,
+    1e21,
+    1e-7,
+    2 ** 53 - 1,
+    "",
+    "a",
+    'q"uote',
+    "back\\slash",
+    "tab\t",
+    "é",
+    "\u2028",
+    "n0.18czzfb.0",
+  ];
+  for (let i = 0; i < 200; i++) {
+    const arr = Array.from({ length: i % 7 }, (_, j) => scalars[(i * 7 + j * 3) % scalars.length]);
+    assert.equal(jsonKey(arr), `[${arr.map((x) => jsonKey(x)).join(",")}]`, JSON.stringify(arr));
+  }
+  // Mixed arrays still take the element-wise path: bigints, exact floats, objects.
+  assert.equal(jsonKey([1, 12345678901234567891n]), "[1,12345678901234567891]");
+  assert.equal(jsonKey([{ b: 1, a: 2 }, "x"]), '[{"a":2,"b":1},"x"]');
+});
+
 Deno.test("jsonKey and jsonEqual follow value equality", () => {
   assert.equal(
     jsonKey({ b: [1, { d: 2, c: 3 }], a: null }),
