@@ -309,6 +309,15 @@ Deno.test("subprocess: init, echo, errors, garbage, split lines, and concurrent 
   await node.waitFor(109);
   assert.equal(node.lines[108].body.code, 0);
 
+  // A line several times the stdin read buffer (64 KB), with multi-byte characters across the
+  // read boundaries, arrives whole; so does the short line written with its end.
+  const big = "é".repeat(150_000);
+  const bigLine = req("c4", { type: "echo", msg_id: 1, echo: big });
+  await node.write(bigLine + "\n" + req("c4", { type: "echo", msg_id: 2, echo: "after" }) + "\n");
+  await node.waitFor(111);
+  assert.equal(node.lines[109].body.echo, big);
+  assert.equal(node.lines[110].body.echo, "after");
+
   const { status, stderr } = await node.close();
   assert.equal(status.code, 0);
   assert.match(stderr, /not JSON/);

@@ -46,6 +46,13 @@ export interface StdioTransportOptions {
   onLineTooLong?: (maxLineBytes: number) => void;
 }
 
+/** Stands for the process's stdin as the default input, which is read directly rather than
+ * through `Deno.stdin.readable`. */
+const STDIN_MARKER: ReadableStream<Uint8Array> = new ReadableStream();
+
+/** How many bytes one read of stdin takes at most. */
+const READ_BUFFER_BYTES = 64 * 1024;
+
 /** The newline byte that ends every protocol line. UTF-8 never uses it inside a multi-byte
  * character, so line lengths can be counted on raw bytes. */
 const NEWLINE = 10;
@@ -77,7 +84,7 @@ export class StdioTransport implements Transport {
   #onLineTooLong: (maxLineBytes: number) => void;
 
   constructor(
-    input: ReadableStream<Uint8Array> = Deno.stdin.readable,
+    input: ReadableStream<Uint8Array> = STDIN_MARKER,
     output: { write(p: Uint8Array): Promise<number> } = Deno.stdout,
     options: StdioTransportOptions = {},
   ) {
@@ -115,7 +122,7 @@ export class StdioTransport implements Transport {
       skipping = true;
       parts = [];
     };
-    for await (const chunk of this.#input) {
+    for await (const chunk of this.#chunks()) {
       const text = decoder.decode(chunk, { stream: true });
       let nl = text.indexOf("\n");
       let from = 0;
@@ -150,6 +157,23 @@ export class StdioTransport implements Transport {
     if (!skipping && rest.length > 0) onLine(rest);
   }
 
+  /** The input's chunks. Stdin itself is read with `Deno.stdin.read` into one reused buffer (each
+   * chunk is handled before the next read): on 5a's real-process run, where every message is a
+   * read of its own, that took a fifth off the node's CPU against `Deno.stdin.readable`. Any
+   * other input is read as the stream it is. */
+  async *#chunks(): AsyncGenerator<Uint8Array> {
+    if (this.#input !== STDIN_MARKER) {
+      yield* this.#input;
+      return;
+    }
+    const buffer = new Uint8Array(READ_BUFFER_BYTES);
+    for (;;) {
+      const n = await Deno.stdin.read(buffer);
+      if (n === null) return;
+      yield buffer.subarray(0, n);
+    }
+  }
+
   write(line: string): void {
     this.#pending.push(line);
     this.#pendingBytes += line.length + 1;
@@ -169,8 +193,12 @@ export class StdioTransport implements Transport {
         this.#pending = [];
         this.#pendingBytes = 0;
         let bytes = this.#encoder.encode(batch);
+        // Stdout takes a blocking write (`writeSync`), cheaper than the async one by about a sixth
+        // of the node's CPU on 5a's real-process run. It waits only when the pipe is full, that
+        // is when the harness is behind; the harness never waits on us to read its input.
+        const sync = (this.#output as { writeSync?: (p: Uint8Array) => number }).writeSync;
         while (bytes.length > 0) {
-          const n = await this.#output.write(bytes);
+          const n = sync ? sync.call(this.#output, bytes) : await this.#output.write(bytes);
           bytes = bytes.subarray(n);
         }
         for (const resolve of this.#drained.splice(0)) resolve();
