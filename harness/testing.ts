@@ -5,9 +5,12 @@
  *
  * @module
  */
+import { type AnalyzeOverrides, withOverrides } from "./analyze.ts";
 import type { NodeFactory } from "./nodes/sim.ts";
+import { analyse } from "./runner.ts";
 import { type SimRun, simulate as simulateFile } from "./simulate.ts";
 import type { CheckResult } from "./types.ts";
+import { loadWorkload } from "./workloads/mod.ts";
 
 export type { SimRun };
 
@@ -36,6 +39,22 @@ export function simulate(
   seed: number,
 ): Promise<SimRun> {
   return simulateFile(typeof file === "string" ? `${ROOT}/${file}` : file, args, seed);
+}
+
+/** Checks a simulated run again with some options replaced, as `maelstrom analyze` checks a
+ * stored run: for command lines that differ only in what the checkers read
+ * (`--consistency-models`), one run serves them all.
+ *
+ * @example
+ * ```ts ignore
+ * const run = await simulate("challenges/txn.ts", args, 1);
+ * (await recheck(run, { consistencyModels: ["read-committed"] }))["valid?"];
+ * ```
+ */
+export async function recheck(run: SimRun, overrides: AnalyzeOverrides): Promise<CheckResult> {
+  const opts = withOverrides(run.opts, overrides);
+  const workload = await loadWorkload(opts.workload);
+  return analyse(run.history, run.network, workload, opts, run.problems);
 }
 
 /** What a CLI run produced.

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { PARTS } from "../tasks/parts.ts";
 import { runSeeds } from "../harness/seeds.ts";
-import { cli, explain, ROOT, type SimRun, simulate } from "./support.ts";
+import { cli, explain, recheck as recheckRun, ROOT, type SimRun, simulate } from "./support.ts";
 
 const CHALLENGE = "challenges/txn.ts";
 
@@ -120,6 +120,11 @@ Deno.test("one run checked at two models: the re-check finds what a separate run
     anomalyTypes(separate),
   );
   assert.ok(anomalyTypes(separate).includes("G1b"));
+  // The same through the test helper that crash_txn_test.ts uses on single runs.
+  const run = await simulate("tests/fixtures/txn_intermediate_read.ts", ru, 1);
+  assert.equal(run.results["valid?"], true);
+  const again = await recheckRun(run, { consistencyModels: ["read-committed"] });
+  assert.deepEqual(again, recheck);
 });
 
 Deno.test("the CLI: a run valid at read-uncommitted, analysed again at read-committed, fails with G1b", async () => {
