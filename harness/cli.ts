@@ -36,7 +36,7 @@ import type { TestOptions, Workload } from "./types.ts";
 import { loadWorkload, WORKLOAD_NAMES } from "./workloads/mod.ts";
 import { writeReport } from "./report/mod.ts";
 import { isKnownModel, suggestModel } from "./checkers/elle/models.ts";
-import { reproduceCommand, simulateCli } from "./seeds.ts";
+import { EVENT_BUDGET_MS, reproduceCommand, simulateCli } from "./seeds.ts";
 
 /** A command-line mistake: printed with the usage, exit 254. */
 export class UsageError extends Error {
@@ -114,6 +114,9 @@ Options (Maelstrom's defaults):
                               run that is not valid; exit code as for that run. Simulated
                               runs go in parallel, one per core, and only the first failing
                               run (or the last run) is stored and reported, with its seed
+      --event-budget-ms MS    simulated runs: how long one handler or timer callback of a node
+                              may run before the run ends with that node named as stuck
+                              (default ${EVENT_BUDGET_MS})
       --strict                our checks that Maelstrom lacks count against valid?
                               (by default they are reported as warnings only)
       --process               with a .ts challenge file as --bin: run real processes
@@ -145,6 +148,9 @@ export interface CliTest {
   noReport: boolean;
   /** `--test-count`: how many runs (seeds `seed`, `seed + 1`, ...). */
   testCount: number;
+  /** `--event-budget-ms`: how long one event of node code may run in a simulated run before the
+   * watchdog calls the node stuck. */
+  eventBudgetMs: number;
 }
 
 /** Parses the arguments after `test`. Throws {@linkcode UsageError} with a sentence naming the
@@ -192,6 +198,7 @@ export function parseTestArgs(argv: string[]): CliTest {
         "no-report": { type: "boolean", default: false },
         strict: { type: "boolean", default: false },
         "test-count": { type: "string", default: "1" },
+        "event-budget-ms": { type: "string", default: String(EVENT_BUDGET_MS) },
       },
     });
   } catch (err) {
@@ -315,6 +322,12 @@ export function parseTestArgs(argv: string[]): CliTest {
     process: v.process!,
     noReport: v["no-report"]!,
     testCount: boundedInt("--test-count", v["test-count"]!, 1, LIMITS.testCount),
+    eventBudgetMs: boundedInt(
+      "--event-budget-ms",
+      v["event-budget-ms"]!,
+      1,
+      LIMITS.timeLimitS * 1000,
+    ),
   };
 }
 

@@ -477,6 +477,7 @@ export async function simulateCli(cli: CliTest, argv: string[], bin: string): Pr
     logNetSend: cli.logNetSend,
     logNetRecv: cli.logNetRecv,
     logPhases: count === 1,
+    eventBudgetMs: cli.eventBudgetMs,
     onProgress: tty
       ? (n) => Deno.stderr.writeSync(encoder.encode(`\r[seeds ${n}/${count}]`))
       : undefined,

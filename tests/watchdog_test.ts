@@ -2,7 +2,8 @@
 // or a timer is named and ends the run, a node's Deno.exit is that node's crash, and a throwing
 // createNode is that node's crash, never "the harness broke".
 import assert from "node:assert/strict";
-import { exitCodeOf, runSeeds } from "../harness/seeds.ts";
+import { parseTestArgs } from "../harness/cli.ts";
+import { EVENT_BUDGET_MS, exitCodeOf, runSeeds } from "../harness/seeds.ts";
 import { cli, ROOT, simulate } from "./support.ts";
 
 const ECHO = "-w echo --node-count 2 --time-limit 5".split(" ");
@@ -104,8 +105,20 @@ Deno.test("the CLI: a node's Deno.exit(7) ends the test with exit 255 and names 
 });
 
 Deno.test("the CLI: a stuck simulated node ends the test with exit 255, named, and a reproduce command", async () => {
-  const run = await cli(["--bin", "tests/fixtures/spin_forever.ts", ...ECHO, "--seed", "3"]);
+  // Half a second rather than the default 10 s, which a node would spin through in full.
+  const run = await cli([
+    ..."--bin tests/fixtures/spin_forever.ts --event-budget-ms 500 --seed 3".split(" "),
+    ...ECHO,
+  ]);
   assert.equal(run.code, 255, run.stdout + run.stderr);
-  assert.match(run.stderr, /node "n1" handling a "echo" message ran for more than 10 s/);
+  assert.match(run.stderr, /node "n1" handling a "echo" message ran for more than 0\.5 s/);
   assert.match(run.stderr, /Reproduce with: deno task maelstrom test .* --seed 3/);
+});
+
+Deno.test("the CLI: the watchdog's budget is 10 s unless --event-budget-ms says otherwise", () => {
+  const args = ["--bin", "x.ts", ...ECHO];
+  assert.equal(parseTestArgs(args).eventBudgetMs, 10_000);
+  assert.equal(EVENT_BUDGET_MS, 10_000);
+  assert.equal(parseTestArgs([...args, "--event-budget-ms", "250"]).eventBudgetMs, 250);
+  assert.throws(() => parseTestArgs([...args, "--event-budget-ms", "0"]), /--event-budget-ms/);
 });

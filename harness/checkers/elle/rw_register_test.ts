@@ -732,7 +732,7 @@ function randomHistory(seed: number): Op[] {
   return history(...specs);
 }
 
-Deno.test("RU, RC and serializable verdicts agree with a naive reading of §3.8 (fuzzed)", () => {
+Deno.test("RU, RC and serializable verdicts agree with a naive reading of Elle's rules (fuzzed)", () => {
   const ser = { consistencyModels: ["serializable"] };
   let compared = 0, invalid = 0, writeCycles = 0, serOnly = 0;
   for (let seed = 1; seed <= 6000; seed++) {
