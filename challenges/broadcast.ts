@@ -295,7 +295,10 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
     isHub = node.id === hub;
     if (!isHub) hubLink = new Link(hub);
     links = hubLink ? [hubLink] : node.peers.map((peer) => new Link(peer));
-    if (isHub) keysToRead.add(node.id);
+    if (isHub) {
+      keysToRead.add(node.id);
+      startBatches();
+    }
   });
 
   const storeKey = (id: string) => `broadcast-${id}`;
@@ -608,13 +611,16 @@ export function createNode(options?: NodeOptions, args: readonly string[] = []):
   // ## Background tasks
   //
   // The hub's batch: every `batchMs`, one message to each leaf that has news or is owed an
-  // acknowledgement (none when idle). Every node ticks every `tickMs`: clients that waited too
-  // long, a failed or overdue write, and on a leaf, whether an acknowledgement has waited long
-  // enough or its values need sending again. (`deadline` keeps its own watch for pauses.)
-  node.every(config.batchMs, () => {
-    if (!isHub) return;
-    for (const link of links) flush(link, 0);
-  });
+  // acknowledgement (none when idle); the init hook starts it on the hub only, since a leaf has
+  // nothing to batch (its timer would only wake it up).
+  // Every node ticks every `tickMs`: clients that waited too long, a failed or overdue write, and
+  // on a leaf, whether an acknowledgement has waited long enough or its values need sending
+  // again. (`deadline` keeps its own watch for pauses.)
+  function startBatches(): void {
+    node.every(config.batchMs, () => {
+      for (const link of links) flush(link, 0);
+    });
+  }
   node.every(config.tickMs, () => {
     dropExpiredWaiters();
     if (hubLink) flush(hubLink, config.ackDelayMs);
