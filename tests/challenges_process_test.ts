@@ -1,6 +1,9 @@
 // Challenges 1 and 2 as plain subprocesses over pipes, without the harness: what a node sees is
 // exactly what Maelstrom would send it.
 import assert from "node:assert/strict";
+import { createRng } from "../harness/rng.ts";
+import { createService } from "../harness/services/kv.ts";
+import type { Service } from "../harness/types.ts";
 import { ROOT } from "./support.ts";
 
 type Envelope = { src: string; dest: string; body: Record<string, unknown> };
@@ -68,11 +71,15 @@ Deno.test("echo launcher, run from another directory, prints the two right repli
   ]);
 });
 
-/** Plays lin-kv for a node that is starting: answers its requests to "lin-kv" (a read of a key
- * never written gets error 20, a compare-and-set that may create succeeds) until the node answers
- * `init`, as Maelstrom's service would. Maelstrom sends clients' requests only after every
- * `init_ok`, and so does the test. */
-async function initWithLinKv(node: ReturnType<typeof start>, id: string, ids: string[]) {
+/** Plays lin-kv for a node that is starting, with the harness's own service (one shared by the
+ * nodes, as Maelstrom's is): answers its requests to "lin-kv" until the node answers `init`.
+ * Maelstrom sends clients' requests only after every `init_ok`, and so does the test. */
+async function initWithLinKv(
+  node: ReturnType<typeof start>,
+  id: string,
+  ids: string[],
+  linKv: Service,
+) {
   await node.send([init(id, ids)]);
   let answered = 0;
   const deadline = Date.now() + 30_000;
@@ -84,9 +91,7 @@ async function initWithLinKv(node: ReturnType<typeof start>, id: string, ids: st
       await node.send(requests.map((r) => ({
         src: "lin-kv",
         dest: id,
-        body: r.body.type === "read"
-          ? { type: "error", code: 20, text: "key does not exist", in_reply_to: r.body.msg_id }
-          : { type: "cas_ok", in_reply_to: r.body.msg_id },
+        body: { ...linKv.handle(id, r.body), in_reply_to: r.body.msg_id },
       })));
     }
     await new Promise((r) => setTimeout(r, 10));
@@ -96,7 +101,8 @@ async function initWithLinKv(node: ReturnType<typeof start>, id: string, ids: st
 Deno.test("unique ids: 3 node processes, 10,000 ids, all distinct", async () => {
   const ids = ["n0", "n1", "n2"];
   const nodes = ids.map(() => start("unique-ids"));
-  await Promise.all(nodes.map((n, i) => initWithLinKv(n, ids[i], ids)));
+  const linKv = createService("lin-kv", createRng(1));
+  await Promise.all(nodes.map((n, i) => initWithLinKv(n, ids[i], ids, linKv)));
   for (let batch = 0; batch < 10; batch++) {
     await Promise.all(
       nodes.map((n, i) =>

@@ -66,7 +66,8 @@ function startProcessRuns(): Map<string, Promise<CliRun>> {
       slotsOf(lead),
       () =>
         cli(["--no-report", "--bin", `launchers/${lead.challenge}`, ...commandArgs(lead)], {
-          analyze: rechecked.map((o) => ["--consistency-models", o.consistencyModels!.join(",")]),
+          // The part's own flag and value, as its command line spells them.
+          analyze: rechecked.map((o) => modelsFlag(o.part)),
         }),
     );
     // Awaited by the parts' own tests; a rejection must not surface as unhandled before then.
@@ -81,6 +82,13 @@ function startProcessRuns(): Map<string, Promise<CliRun>> {
     }
   }
   return processRuns;
+}
+
+/** A part's `--consistency-models` flag and its value, as its command line has them. */
+function modelsFlag(part: Part): string[] {
+  const args = commandArgs(part);
+  const at = args.indexOf("--consistency-models");
+  return args.slice(at, at + 2);
 }
 
 const leadOf = new Map(
